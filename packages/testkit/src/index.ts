@@ -1,1 +1,10 @@
-export {};
+export {
+  listProcesses,
+  mountTable,
+  type ProcessInfo,
+  processesOf,
+  removeTree,
+  userTempDir,
+} from './host.js';
+export { type RunOptions, type RunResult, runAs, runNodeAs, STANDARD_PATH } from './run.js';
+export { noSubidUser, subordinateRange, type TestUser, testUser } from './users.js';

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine to run every rootless-ts test. Run it as root; it is idempotent.
+#  - installs the system packages the tests and the constants generator need;
+#  - creates the unprivileged test user (with subordinate ids) and a second user without any,
+#    since end-to-end tests must run as an unprivileged user against the real kernel;
+#  - makes the checkout reachable by those users (a clone under a private home is not).
+set -euo pipefail
+
+TEST_USER=${ROOTLESS_TEST_USER:-rootless-test}
+NOSUB_USER=${ROOTLESS_TEST_NOSUB_USER:-rootless-nosub}
+SUB_START=${ROOTLESS_TEST_SUBID_START:-200000}
+SUB_COUNT=65536
+
+fail() { echo "setup-host: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "must run as root (it installs packages and creates the test users)"
+
+# Packages: uidmap (newuidmap/newgidmap), busybox-static (test root filesystems),
+# gcc + the aarch64 cross toolchain + qemu-user-static (constants generator and its check),
+# libcap2-bin (capsh/getpcaps, the reference for libcap's text form), util-linux (unshare),
+# procps (ps), tmux (interactive tests), debootstrap (step 4).
+PACKAGES=(uidmap busybox-static gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  qemu-user-static libcap2-bin util-linux procps tmux debootstrap)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-host: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || fail "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
+fi
+for tool in newuidmap newgidmap busybox gcc aarch64-linux-gnu-gcc qemu-aarch64-static capsh unshare tmux; do
+  command -v "$tool" >/dev/null || fail "$tool is missing after installing packages"
+done
+[ -u "$(command -v newuidmap)" ] || [ -n "$(getcap "$(command -v newuidmap)" 2>/dev/null)" ] \
+  || fail "newuidmap is neither setuid nor has file capabilities"
+
+# Users.
+getent passwd "$TEST_USER" >/dev/null || useradd --create-home --shell /bin/bash "$TEST_USER"
+getent passwd "$NOSUB_USER" >/dev/null || useradd --create-home --shell /bin/bash "$NOSUB_USER"
+for f in /etc/subuid /etc/subgid; do
+  touch "$f"
+  grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:$SUB_START:$SUB_COUNT" >> "$f"
+  sed -i "/^$NOSUB_USER:/d" "$f"
+done
+
+# Unprivileged user namespaces must be allowed.
+if [ -e /proc/sys/kernel/unprivileged_userns_clone ] && [ "$(cat /proc/sys/kernel/unprivileged_userns_clone)" != 1 ]; then
+  fail "kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are disabled"
+fi
+runuser -u "$TEST_USER" -- unshare -Ur true || fail "$TEST_USER cannot create a user namespace"
+
+# The checkout must be traversable and readable by the test users.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+d=$repo
+while [ "$d" != / ]; do
+  perms=$(stat -c %A "$d")
+  [ "${perms:9:1}" = x ] || [ "${perms:9:1}" = t ] || chmod o+x "$d"
+  d=$(dirname "$d")
+done
+chmod -R o+rX "$repo"
+echo "setup-host: ready (test user $TEST_USER with $SUB_START:$SUB_COUNT, user without subordinate ids $NOSUB_USER)"
