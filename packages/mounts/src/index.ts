@@ -1,1 +1,33 @@
-export {};
+export {
+  DEFAULT_DEV_SYMLINKS,
+  DEFAULT_DEVICES,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_READONLY_PATHS,
+} from './defaults.js';
+export { isMountError, MountError } from './errors.js';
+export { generatedHosts, planRootfs } from './plan.js';
+export { hostProbe } from './probe.js';
+export type {
+  BindOp,
+  BindRootOp,
+  ChdirOp,
+  EtcFileSource,
+  FileOp,
+  FsType,
+  HostProbe,
+  MaskOp,
+  MkdirOp,
+  MountAttr,
+  MountFsOp,
+  MountOp,
+  PivotRootOp,
+  Propagation,
+  PropagationOp,
+  RemountReadonlyOp,
+  RootfsOptions,
+  SymlinkOp,
+  TargetKind,
+  TmpfsMount,
+  Volume,
+} from './types.js';
+export { type ParseVolumeOptions, parseVolume } from './volume.js';

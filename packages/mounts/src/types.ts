@@ -1,0 +1,182 @@
+/**
+ * The plan: plain data describing how to turn a directory into a container's root. Paths named
+ * `source` (and `hostPath`) are host paths; paths named `target` are container paths, always
+ * absolute and always resolved inside the root (never through a symlink out of it).
+ */
+
+/** Per-mount attributes other than read-only (which ops carry as `readonly`). */
+export type MountAttr = 'nosuid' | 'nodev' | 'noexec' | 'noatime' | 'nodiratime' | 'strictatime';
+
+/** Mount propagation, as in mount(8)'s --make-* options. */
+export type Propagation = 'private' | 'slave' | 'shared' | 'unbindable';
+
+/** Filesystems the plan creates (all mountable by root of a user namespace). */
+export type FsType = 'proc' | 'tmpfs' | 'devpts' | 'mqueue' | 'sysfs';
+
+/** What to create when a target is missing: it must match the mounted thing. */
+export type TargetKind = 'file' | 'dir';
+
+/** Sets propagation of a host mount tree in the new mount namespace (first op of a plan). */
+export interface PropagationOp {
+  op: 'propagation';
+  hostPath: string;
+  propagation: Propagation;
+  recursive: boolean;
+}
+
+/**
+ * Bind-mounts the root directory onto itself (recursively): pivot_root needs a mount point,
+ * and the ops after it resolve their targets inside this mount.
+ */
+export interface BindRootOp {
+  op: 'bindRoot';
+  source: string;
+}
+
+/** Bind-mounts a host file or directory onto a target inside the root. */
+export interface BindOp {
+  op: 'bind';
+  source: string;
+  target: string;
+  recursive: boolean;
+  readonly: boolean;
+  /** Created inside the root when missing. */
+  create: TargetKind;
+}
+
+/** Mounts a new filesystem instance (procfs, tmpfs, devpts, mqueue, sysfs) onto a directory. */
+export interface MountFsOp {
+  op: 'mount';
+  fstype: FsType;
+  /** The "device" name shown in mountinfo. */
+  source: string;
+  target: string;
+  readonly: boolean;
+  attrs: MountAttr[];
+  /** Filesystem options (fsconfig keys / mount(2) data): `{ mode: '755', newinstance: true }`. */
+  options: Record<string, string | true>;
+}
+
+/** Creates a directory inside the root (and its parents); existing directories are kept. */
+export interface MkdirOp {
+  op: 'mkdir';
+  target: string;
+  mode: number;
+}
+
+/** Creates a symlink inside the root; an identical existing one is kept. */
+export interface SymlinkOp {
+  op: 'symlink';
+  target: string;
+  linkTo: string;
+}
+
+/**
+ * Places a file with the given content at target, without writing into the root filesystem:
+ * the content lives in a private tmpfs and is bind-mounted (bubblewrap's --ro-bind-data).
+ */
+export interface FileOp {
+  op: 'file';
+  target: string;
+  content: string;
+  mode: number;
+  readonly: boolean;
+}
+
+/** Hides a path: /dev/null over a file, an empty read-only tmpfs over a directory; absent paths are skipped. */
+export interface MaskOp {
+  op: 'mask';
+  target: string;
+}
+
+/**
+ * Makes a path read-only: its mount, or a bind of it onto itself when it is not a mount point.
+ * Only the read-only attribute changes; the flags the kernel locks stay as they are.
+ */
+export interface RemountReadonlyOp {
+  op: 'remountReadonly';
+  target: string;
+  recursive: boolean;
+  /** Skip silently when the target does not exist (runc's readonly paths). */
+  ifExists: boolean;
+}
+
+/** pivot_root into the root and detach the old root: the host's files become unreachable. */
+export interface PivotRootOp {
+  op: 'pivotRoot';
+}
+
+/** Changes directory (a container path, after pivotRoot). */
+export interface ChdirOp {
+  op: 'chdir';
+  target: string;
+}
+
+export type MountOp =
+  | PropagationOp
+  | BindRootOp
+  | BindOp
+  | MountFsOp
+  | MkdirOp
+  | SymlinkOp
+  | FileOp
+  | MaskOp
+  | RemountReadonlyOp
+  | PivotRootOp
+  | ChdirOp;
+
+/** A volume: a host file or directory bind-mounted into the container. */
+export interface Volume {
+  /** Absolute host path. */
+  source: string;
+  /** Absolute container path. */
+  target: string;
+  readonly: boolean;
+}
+
+/** A tmpfs mounted inside the container. */
+export interface TmpfsMount {
+  target: string;
+  /** tmpfs size option, e.g. '64m' (default: the kernel's, half of RAM). */
+  size?: string;
+  /** Octal mode of its root (default 1777, like podman's --tmpfs). */
+  mode?: number;
+  readonly?: boolean;
+}
+
+/** How a file under /etc is provided: the host's (bind, read-only), generated content, or left alone. */
+export type EtcFileSource = 'host' | 'none' | { content: string };
+
+export interface RootfsOptions {
+  /** Host path of the root filesystem directory. */
+  root: string;
+  /** Make the root mount read-only (after every mount point is created). Default false. */
+  readonlyRoot?: boolean;
+  /** Hostname: generates /etc/hostname and an /etc/hosts entry. */
+  hostname?: string;
+  /** The container has its own network namespace: sysfs instead of the host's /sys, generated /etc/hosts. */
+  netns?: boolean;
+  /** The container has its own IPC namespace: /dev/mqueue. */
+  ipcns?: boolean;
+  volumes?: Volume[];
+  tmpfs?: TmpfsMount[];
+  /** Replaces the default masked paths (DEFAULT_MASKED_PATHS). */
+  maskedPaths?: string[];
+  /** Replaces the default read-only paths (DEFAULT_READONLY_PATHS). */
+  readonlyPaths?: string[];
+  /** Default 'host'. */
+  resolvConf?: EtcFileSource;
+  /** Default: generated with a network namespace, the host's without. */
+  hosts?: EtcFileSource;
+  /** Group owning new ptys (devpts gid=); only if mapped in the user namespace (5, tty, usually). */
+  devptsGid?: number;
+  /** Propagation of the container's mounts. Default 'slave' (host unmounts reach in, nothing leaks out). */
+  propagation?: 'slave' | 'private';
+  /** Final working directory (container path). Default '/'. */
+  workdir?: string;
+}
+
+/** What the planner needs to know about host paths; injectable so plans stay pure in tests. */
+export interface HostProbe {
+  kind(path: string): 'file' | 'dir' | 'other' | 'missing';
+}
