@@ -1,1 +1,72 @@
-export {};
+export { type CapSets, capget, capset } from './caps.js';
+export {
+  CLONE_THREW_STATUS,
+  type CloneOptions,
+  childStackTop,
+  clone,
+  DEFAULT_STACK_MARGIN,
+} from './clone.js';
+export { ErrnoError, errnoError, isErrnoError } from './errors.js';
+export {
+  close,
+  closeRange,
+  dup3,
+  fcntl,
+  ioctl,
+  isatty,
+  type OpenHow,
+  open,
+  openat,
+  openat2,
+  pipe2,
+  read,
+  readlink,
+  socketpair,
+  write,
+} from './fds.js';
+export { memoryView, mmap, munmap } from './memory.js';
+export {
+  fsconfig,
+  fsmount,
+  fsopen,
+  fstatfs,
+  type MountAttr,
+  mount,
+  mountSetattr,
+  moveMount,
+  openTree,
+  pivotRoot,
+  type StatFs,
+  statfs,
+  umount2,
+} from './mounts.js';
+export { setdomainname, sethostname, setns, unshare } from './namespaces.js';
+export {
+  chdir,
+  chroot,
+  decodeWaitStatus,
+  execve,
+  fchdir,
+  getegid,
+  geteuid,
+  getgid,
+  getgroups,
+  getpgrp,
+  getpid,
+  getppid,
+  gettid,
+  getuid,
+  kill,
+  pidfdOpen,
+  pidfdSendSignal,
+  prctl,
+  setgroups,
+  setpgid,
+  setresgid,
+  setresuid,
+  setsid,
+  tcsetpgrp,
+  type WaitResult,
+  waitpid,
+} from './process.js';
+export { rawSyscall, type SyscallArg } from './syscall.js';

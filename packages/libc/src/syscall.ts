@@ -1,0 +1,48 @@
+import { syscall as SYS } from '@rootless-ts/constants';
+import { check, fn } from './library.js';
+
+/** A raw syscall argument: integers go as `long`, strings as `char *`, buffers as `void *`. */
+export type SyscallArg = number | bigint | string | Uint8Array | null;
+
+/**
+ * `long syscall(long number, ...)`, declared variadic as libc declares it. Every extra argument
+ * is passed with an explicit full-register type (`long` or a pointer), never a narrower `int`,
+ * so the kernel sees clean 64-bit registers. On x86_64 the variadic call only adds %al = 0
+ * (no vector registers); on aarch64 Linux (AAPCS64, unlike Apple's) variadic arguments travel
+ * in the same registers as named ones, so this is correct on both.
+ */
+export function rawSyscall(nr: number, ...args: SyscallArg[]): number {
+  const typed: unknown[] = [];
+  for (const a of args) {
+    if (typeof a === 'number' || typeof a === 'bigint') typed.push('long', a);
+    else if (typeof a === 'string') typed.push('const char *', a);
+    else typed.push('void *', a);
+  }
+  return fn('long syscall(long number, ...)')(nr, ...typed) as number;
+}
+
+/** rawSyscall that throws an ErrnoError when the result is -1. */
+export function checkedSyscall(
+  name: string,
+  nr: number,
+  args: SyscallArg[],
+  path?: string,
+  dest?: string,
+): number {
+  return check(rawSyscall(nr, ...args), name, path, dest);
+}
+
+// Syscall numbers @rootless-ts/constants does not generate yet (asked for; remove once it does).
+const FALLBACK: Record<string, Record<string, number>> = {
+  x64: { SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119 },
+  arm64: { SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149 },
+};
+
+/** The syscall number of `name` (e.g. 'SYS_setresuid') for this architecture. */
+export function sysno(name: string): number {
+  const nr =
+    (SYS as unknown as Record<string, number | undefined>)[name] ?? FALLBACK[process.arch]?.[name];
+  if (nr === undefined)
+    throw new Error(`@rootless-ts/libc: no syscall number for ${name} on ${process.arch}`);
+  return nr;
+}
