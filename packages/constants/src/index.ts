@@ -1,1 +1,69 @@
-export {};
+/**
+ * Linux and glibc constants, struct sizes and field offsets, generated per architecture from the
+ * C headers by packages/constants/generator (see README.md).
+ */
+import { linuxArm64 } from './generated/linux-arm64.js';
+import { linuxX64 } from './generated/linux-x64.js';
+
+/** The architectures (`process.arch` values) with a generated constants file. */
+export type Arch = 'x64' | 'arm64';
+
+type Generated = typeof linuxX64;
+type DeepReadonly<T> = { readonly [K in keyof T]: DeepReadonly<T[K]> };
+
+/**
+ * The constants of one architecture. Every group is keyed by the exact C name; the generated
+ * x64 file defines the shape and every other file `satisfies` it.
+ */
+export type ArchConstants = {
+  readonly [G in keyof Generated]: G extends 'errnoName'
+    ? Readonly<Record<number, string>>
+    : G extends 'errnoMessage'
+      ? Readonly<Record<string, string>>
+      : DeepReadonly<Generated[G]>;
+};
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  }
+  return Object.freeze(value);
+}
+
+const tables: Readonly<Record<Arch, ArchConstants>> = {
+  x64: deepFreeze(linuxX64),
+  arm64: deepFreeze(linuxArm64),
+};
+
+/** The constants of `arch` (a `process.arch` value); throws if none were generated for it. */
+export function constantsFor(arch: string): ArchConstants {
+  if (Object.hasOwn(tables, arch)) return tables[arch as Arch];
+  throw new Error(
+    `@rootless-ts/constants: no constants for architecture "${arch}" ` +
+      `(available: ${Object.keys(tables).join(', ')}); ` +
+      'generate them with npm run codegen on that architecture',
+  );
+}
+
+/** The constants of the running architecture (`process.arch`). */
+export const constants: ArchConstants = constantsFor(process.arch);
+
+// Each group on its own, typed by name so the declarations stay short.
+export const clone: ArchConstants['clone'] = constants.clone;
+export const mount: ArchConstants['mount'] = constants.mount;
+export const capability: ArchConstants['capability'] = constants.capability;
+export const prctl: ArchConstants['prctl'] = constants.prctl;
+export const fcntl: ArchConstants['fcntl'] = constants.fcntl;
+export const resolve: ArchConstants['resolve'] = constants.resolve;
+export const closeRange: ArchConstants['closeRange'] = constants.closeRange;
+export const wait: ArchConstants['wait'] = constants.wait;
+export const signal: ArchConstants['signal'] = constants.signal;
+export const errno: ArchConstants['errno'] = constants.errno;
+export const errnoName: ArchConstants['errnoName'] = constants.errnoName;
+export const errnoMessage: ArchConstants['errnoMessage'] = constants.errnoMessage;
+export const syscall: ArchConstants['syscall'] = constants.syscall;
+export const mman: ArchConstants['mman'] = constants.mman;
+export const socket: ArchConstants['socket'] = constants.socket;
+export const ioctl: ArchConstants['ioctl'] = constants.ioctl;
+export const statvfs: ArchConstants['statvfs'] = constants.statvfs;
+export const struct: ArchConstants['struct'] = constants.struct;

@@ -1,0 +1,699 @@
+/*
+ * The constants of @rootless-ts/constants, as one target's C headers define them.
+ *
+ * Never linked or run: codegen.mjs compiles this file (and kernel.c) to assembly with `gcc -S`,
+ * once per architecture with that architecture's (cross) compiler, and reads the values the
+ * compiler folded into the `.ascii "@rtc ..."` lines that the emitters of rtc.h leave there (the
+ * Linux kernel's asm-offsets trick). So the aarch64 values need the aarch64 cross compiler
+ * only: no emulator, no aarch64 machine. The generated files keep the order of this file.
+ */
+#define _GNU_SOURCE 1
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h> /* Debian's glibc 2.36 pulls in <linux/mount.h> from here */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <linux/openat2.h>
+#include <linux/securebits.h>
+
+#include <linux/sched.h> /* struct clone_args, CLONE_ARGS_SIZE_VER*, the newer CLONE_* */
+
+#include "rtc.h"
+
+#ifndef ST_NOSYMFOLLOW
+/* statfs f_flags bit; the kernel has it (include/linux/statfs.h) but glibc 2.36 does not. */
+#define ST_NOSYMFOLLOW 0x2000
+#endif
+
+void rtc_constants(void);
+void rtc_constants(void) {
+  /* clone: every CLONE_* of <sched.h> and <linux/sched.h> */
+  C(clone, CSIGNAL);
+  C(clone, CLONE_VM);
+  C(clone, CLONE_FS);
+  C(clone, CLONE_FILES);
+  C(clone, CLONE_SIGHAND);
+  C(clone, CLONE_PIDFD);
+  C(clone, CLONE_PTRACE);
+  C(clone, CLONE_VFORK);
+  C(clone, CLONE_PARENT);
+  C(clone, CLONE_THREAD);
+  C(clone, CLONE_NEWNS);
+  C(clone, CLONE_SYSVSEM);
+  C(clone, CLONE_SETTLS);
+  C(clone, CLONE_PARENT_SETTID);
+  C(clone, CLONE_CHILD_CLEARTID);
+  C(clone, CLONE_DETACHED);
+  C(clone, CLONE_UNTRACED);
+  C(clone, CLONE_CHILD_SETTID);
+  C(clone, CLONE_NEWCGROUP);
+  C(clone, CLONE_NEWUTS);
+  C(clone, CLONE_NEWIPC);
+  C(clone, CLONE_NEWUSER);
+  C(clone, CLONE_NEWPID);
+  C(clone, CLONE_NEWNET);
+  C(clone, CLONE_IO);
+  C(clone, CLONE_NEWTIME);
+  C(clone, CLONE_CLEAR_SIGHAND);
+  C(clone, CLONE_INTO_CGROUP);
+  C(clone, CLONE_ARGS_SIZE_VER0);
+  C(clone, CLONE_ARGS_SIZE_VER1);
+  C(clone, CLONE_ARGS_SIZE_VER2);
+
+  /* mount: mount(2)/umount2(2) flags and the new mount API */
+  C(mount, MS_RDONLY);
+  C(mount, MS_NOSUID);
+  C(mount, MS_NODEV);
+  C(mount, MS_NOEXEC);
+  C(mount, MS_SYNCHRONOUS);
+  C(mount, MS_REMOUNT);
+  C(mount, MS_MANDLOCK);
+  C(mount, MS_DIRSYNC);
+  C(mount, MS_NOSYMFOLLOW);
+  C(mount, MS_NOATIME);
+  C(mount, MS_NODIRATIME);
+  C(mount, MS_BIND);
+  C(mount, MS_MOVE);
+  C(mount, MS_REC);
+  C(mount, MS_SILENT);
+  C(mount, MS_POSIXACL);
+  C(mount, MS_UNBINDABLE);
+  C(mount, MS_PRIVATE);
+  C(mount, MS_SLAVE);
+  C(mount, MS_SHARED);
+  C(mount, MS_RELATIME);
+  C(mount, MS_KERNMOUNT);
+  C(mount, MS_I_VERSION);
+  C(mount, MS_STRICTATIME);
+  C(mount, MS_LAZYTIME);
+  C(mount, MS_MGC_VAL);
+  C(mount, MS_MGC_MSK);
+  C(mount, MNT_FORCE);
+  C(mount, MNT_DETACH);
+  C(mount, MNT_EXPIRE);
+  C(mount, UMOUNT_NOFOLLOW);
+  C(mount, MOUNT_ATTR_RDONLY);
+  C(mount, MOUNT_ATTR_NOSUID);
+  C(mount, MOUNT_ATTR_NODEV);
+  C(mount, MOUNT_ATTR_NOEXEC);
+  C(mount, MOUNT_ATTR__ATIME);
+  C(mount, MOUNT_ATTR_RELATIME);
+  C(mount, MOUNT_ATTR_NOATIME);
+  C(mount, MOUNT_ATTR_STRICTATIME);
+  C(mount, MOUNT_ATTR_NODIRATIME);
+  C(mount, MOUNT_ATTR_IDMAP);
+  C(mount, MOUNT_ATTR_NOSYMFOLLOW);
+  C(mount, MOUNT_ATTR_SIZE_VER0);
+  C(mount, OPEN_TREE_CLONE);
+  C(mount, OPEN_TREE_CLOEXEC);
+  C(mount, MOVE_MOUNT_F_SYMLINKS);
+  C(mount, MOVE_MOUNT_F_AUTOMOUNTS);
+  C(mount, MOVE_MOUNT_F_EMPTY_PATH);
+  C(mount, MOVE_MOUNT_T_SYMLINKS);
+  C(mount, MOVE_MOUNT_T_AUTOMOUNTS);
+  C(mount, MOVE_MOUNT_T_EMPTY_PATH);
+  C(mount, MOVE_MOUNT_SET_GROUP);
+  C(mount, MOVE_MOUNT__MASK);
+  C(mount, FSOPEN_CLOEXEC);
+  C(mount, FSMOUNT_CLOEXEC);
+  C(mount, FSPICK_CLOEXEC);
+  C(mount, FSPICK_SYMLINK_NOFOLLOW);
+  C(mount, FSPICK_NO_AUTOMOUNT);
+  C(mount, FSPICK_EMPTY_PATH);
+  C(mount, FSCONFIG_SET_FLAG);
+  C(mount, FSCONFIG_SET_STRING);
+  C(mount, FSCONFIG_SET_BINARY);
+  C(mount, FSCONFIG_SET_PATH);
+  C(mount, FSCONFIG_SET_PATH_EMPTY);
+  C(mount, FSCONFIG_SET_FD);
+  C(mount, FSCONFIG_CMD_CREATE);
+  C(mount, FSCONFIG_CMD_RECONFIGURE);
+  C(mount, AT_RECURSIVE);
+
+  /* capability: <linux/capability.h> */
+  C(capability, CAP_CHOWN);
+  C(capability, CAP_DAC_OVERRIDE);
+  C(capability, CAP_DAC_READ_SEARCH);
+  C(capability, CAP_FOWNER);
+  C(capability, CAP_FSETID);
+  C(capability, CAP_KILL);
+  C(capability, CAP_SETGID);
+  C(capability, CAP_SETUID);
+  C(capability, CAP_SETPCAP);
+  C(capability, CAP_LINUX_IMMUTABLE);
+  C(capability, CAP_NET_BIND_SERVICE);
+  C(capability, CAP_NET_BROADCAST);
+  C(capability, CAP_NET_ADMIN);
+  C(capability, CAP_NET_RAW);
+  C(capability, CAP_IPC_LOCK);
+  C(capability, CAP_IPC_OWNER);
+  C(capability, CAP_SYS_MODULE);
+  C(capability, CAP_SYS_RAWIO);
+  C(capability, CAP_SYS_CHROOT);
+  C(capability, CAP_SYS_PTRACE);
+  C(capability, CAP_SYS_PACCT);
+  C(capability, CAP_SYS_ADMIN);
+  C(capability, CAP_SYS_BOOT);
+  C(capability, CAP_SYS_NICE);
+  C(capability, CAP_SYS_RESOURCE);
+  C(capability, CAP_SYS_TIME);
+  C(capability, CAP_SYS_TTY_CONFIG);
+  C(capability, CAP_MKNOD);
+  C(capability, CAP_LEASE);
+  C(capability, CAP_AUDIT_WRITE);
+  C(capability, CAP_AUDIT_CONTROL);
+  C(capability, CAP_SETFCAP);
+  C(capability, CAP_MAC_OVERRIDE);
+  C(capability, CAP_MAC_ADMIN);
+  C(capability, CAP_SYSLOG);
+  C(capability, CAP_WAKE_ALARM);
+  C(capability, CAP_BLOCK_SUSPEND);
+  C(capability, CAP_AUDIT_READ);
+  C(capability, CAP_PERFMON);
+  C(capability, CAP_BPF);
+  C(capability, CAP_CHECKPOINT_RESTORE);
+  C(capability, CAP_LAST_CAP);
+  C(capability, _LINUX_CAPABILITY_VERSION_1);
+  C(capability, _LINUX_CAPABILITY_U32S_1);
+  C(capability, _LINUX_CAPABILITY_VERSION_2);
+  C(capability, _LINUX_CAPABILITY_U32S_2);
+  C(capability, _LINUX_CAPABILITY_VERSION_3);
+  C(capability, _LINUX_CAPABILITY_U32S_3);
+  C(capability, VFS_CAP_REVISION_MASK);
+  C(capability, VFS_CAP_REVISION_SHIFT);
+  C(capability, VFS_CAP_FLAGS_MASK);
+  C(capability, VFS_CAP_FLAGS_EFFECTIVE);
+  C(capability, VFS_CAP_REVISION_1);
+  C(capability, VFS_CAP_U32_1);
+  C(capability, VFS_CAP_REVISION_2);
+  C(capability, VFS_CAP_U32_2);
+  C(capability, VFS_CAP_REVISION_3);
+  C(capability, VFS_CAP_U32_3);
+  C(capability, VFS_CAP_REVISION);
+  C(capability, VFS_CAP_U32);
+
+  /* prctl: the options we use, and <linux/securebits.h> */
+  C(prctl, PR_SET_PDEATHSIG);
+  C(prctl, PR_GET_PDEATHSIG);
+  C(prctl, PR_GET_DUMPABLE);
+  C(prctl, PR_SET_DUMPABLE);
+  C(prctl, PR_GET_KEEPCAPS);
+  C(prctl, PR_SET_KEEPCAPS);
+  C(prctl, PR_SET_NAME);
+  C(prctl, PR_GET_NAME);
+  C(prctl, PR_GET_SECCOMP);
+  C(prctl, PR_SET_SECCOMP);
+  C(prctl, PR_CAPBSET_READ);
+  C(prctl, PR_CAPBSET_DROP);
+  C(prctl, PR_GET_SECUREBITS);
+  C(prctl, PR_SET_SECUREBITS);
+  C(prctl, PR_SET_CHILD_SUBREAPER);
+  C(prctl, PR_GET_CHILD_SUBREAPER);
+  C(prctl, PR_SET_NO_NEW_PRIVS);
+  C(prctl, PR_GET_NO_NEW_PRIVS);
+  C(prctl, PR_CAP_AMBIENT);
+  C(prctl, PR_CAP_AMBIENT_IS_SET);
+  C(prctl, PR_CAP_AMBIENT_RAISE);
+  C(prctl, PR_CAP_AMBIENT_LOWER);
+  C(prctl, PR_CAP_AMBIENT_CLEAR_ALL);
+  C(prctl, SECUREBITS_DEFAULT);
+  C(prctl, SECURE_NOROOT);
+  C(prctl, SECURE_NOROOT_LOCKED);
+  C(prctl, SECBIT_NOROOT);
+  C(prctl, SECBIT_NOROOT_LOCKED);
+  C(prctl, SECURE_NO_SETUID_FIXUP);
+  C(prctl, SECURE_NO_SETUID_FIXUP_LOCKED);
+  C(prctl, SECBIT_NO_SETUID_FIXUP);
+  C(prctl, SECBIT_NO_SETUID_FIXUP_LOCKED);
+  C(prctl, SECURE_KEEP_CAPS);
+  C(prctl, SECURE_KEEP_CAPS_LOCKED);
+  C(prctl, SECBIT_KEEP_CAPS);
+  C(prctl, SECBIT_KEEP_CAPS_LOCKED);
+  C(prctl, SECURE_NO_CAP_AMBIENT_RAISE);
+  C(prctl, SECURE_NO_CAP_AMBIENT_RAISE_LOCKED);
+  C(prctl, SECBIT_NO_CAP_AMBIENT_RAISE);
+  C(prctl, SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED);
+  C(prctl, SECURE_ALL_BITS);
+  C(prctl, SECURE_ALL_LOCKS);
+
+  /* fcntl: open(2) flags etc. O_LARGEFILE is in kernel.c: glibc defines it as 0 on 64-bit
+   * targets, the kernel's bit is what /proc/<pid>/fdinfo and F_GETFL show. */
+  C(fcntl, O_ACCMODE);
+  C(fcntl, O_RDONLY);
+  C(fcntl, O_WRONLY);
+  C(fcntl, O_RDWR);
+  C(fcntl, O_CREAT);
+  C(fcntl, O_EXCL);
+  C(fcntl, O_NOCTTY);
+  C(fcntl, O_TRUNC);
+  C(fcntl, O_APPEND);
+  C(fcntl, O_NONBLOCK);
+  C(fcntl, O_DSYNC);
+  C(fcntl, O_SYNC);
+  C(fcntl, O_DIRECT);
+  C(fcntl, O_DIRECTORY);
+  C(fcntl, O_NOFOLLOW);
+  C(fcntl, O_NOATIME);
+  C(fcntl, O_CLOEXEC);
+  C(fcntl, O_PATH);
+  C(fcntl, O_TMPFILE);
+  C(fcntl, F_DUPFD);
+  C(fcntl, F_GETFD);
+  C(fcntl, F_SETFD);
+  C(fcntl, F_GETFL);
+  C(fcntl, F_SETFL);
+  C(fcntl, F_DUPFD_CLOEXEC);
+  C(fcntl, FD_CLOEXEC);
+  C(fcntl, AT_FDCWD);
+  C(fcntl, AT_SYMLINK_NOFOLLOW);
+  C(fcntl, AT_REMOVEDIR);
+  C(fcntl, AT_SYMLINK_FOLLOW);
+  C(fcntl, AT_NO_AUTOMOUNT);
+  C(fcntl, AT_EMPTY_PATH);
+  C(fcntl, S_IFMT);
+  C(fcntl, S_IFSOCK);
+  C(fcntl, S_IFLNK);
+  C(fcntl, S_IFREG);
+  C(fcntl, S_IFBLK);
+  C(fcntl, S_IFDIR);
+  C(fcntl, S_IFCHR);
+  C(fcntl, S_IFIFO);
+
+  /* resolve: openat2(2) <linux/openat2.h> */
+  C(resolve, RESOLVE_NO_XDEV);
+  C(resolve, RESOLVE_NO_MAGICLINKS);
+  C(resolve, RESOLVE_NO_SYMLINKS);
+  C(resolve, RESOLVE_BENEATH);
+  C(resolve, RESOLVE_IN_ROOT);
+  C(resolve, RESOLVE_CACHED);
+
+  /* closeRange: close_range(2) */
+  C(closeRange, CLOSE_RANGE_UNSHARE);
+  C(closeRange, CLOSE_RANGE_CLOEXEC);
+
+  /* wait: waitpid(2)/waitid(2); P_* are glibc's idtype_t enumerators */
+  C(wait, WNOHANG);
+  C(wait, WUNTRACED);
+  C(wait, WSTOPPED);
+  C(wait, WEXITED);
+  C(wait, WCONTINUED);
+  C(wait, WNOWAIT);
+  C(wait, __WNOTHREAD);
+  C(wait, __WALL);
+  C(wait, __WCLONE);
+  C(wait, P_ALL);
+  C(wait, P_PID);
+  C(wait, P_PGID);
+  C(wait, P_PIDFD);
+
+  /* signal: SIGRTMIN/SIGRTMAX are the kernel's range; glibc reserves a few realtime signals
+   * for itself and its SIGRTMIN macro is a function call. */
+  C(signal, SIGHUP);
+  C(signal, SIGINT);
+  C(signal, SIGQUIT);
+  C(signal, SIGILL);
+  C(signal, SIGTRAP);
+  C(signal, SIGABRT);
+  C(signal, SIGIOT);
+  C(signal, SIGBUS);
+  C(signal, SIGFPE);
+  C(signal, SIGKILL);
+  C(signal, SIGUSR1);
+  C(signal, SIGSEGV);
+  C(signal, SIGUSR2);
+  C(signal, SIGPIPE);
+  C(signal, SIGALRM);
+  C(signal, SIGTERM);
+  C(signal, SIGSTKFLT);
+  C(signal, SIGCHLD);
+  C(signal, SIGCLD);
+  C(signal, SIGCONT);
+  C(signal, SIGSTOP);
+  C(signal, SIGTSTP);
+  C(signal, SIGTTIN);
+  C(signal, SIGTTOU);
+  C(signal, SIGURG);
+  C(signal, SIGXCPU);
+  C(signal, SIGXFSZ);
+  C(signal, SIGVTALRM);
+  C(signal, SIGPROF);
+  C(signal, SIGWINCH);
+  C(signal, SIGIO);
+  C(signal, SIGPOLL);
+  C(signal, SIGPWR);
+  C(signal, SIGSYS);
+  CV(signal, SIGRTMIN, __SIGRTMIN);
+  CV(signal, SIGRTMAX, __SIGRTMAX);
+  C(signal, NSIG);
+  C(signal, SIG_BLOCK);
+  C(signal, SIG_UNBLOCK);
+  C(signal, SIG_SETMASK);
+
+  /* errno: every E* of <errno.h>, in numeric order; aliases after their primary name */
+  C(errno, EPERM);
+  C(errno, ENOENT);
+  C(errno, ESRCH);
+  C(errno, EINTR);
+  C(errno, EIO);
+  C(errno, ENXIO);
+  C(errno, E2BIG);
+  C(errno, ENOEXEC);
+  C(errno, EBADF);
+  C(errno, ECHILD);
+  C(errno, EAGAIN);
+  C(errno, EWOULDBLOCK);
+  C(errno, ENOMEM);
+  C(errno, EACCES);
+  C(errno, EFAULT);
+  C(errno, ENOTBLK);
+  C(errno, EBUSY);
+  C(errno, EEXIST);
+  C(errno, EXDEV);
+  C(errno, ENODEV);
+  C(errno, ENOTDIR);
+  C(errno, EISDIR);
+  C(errno, EINVAL);
+  C(errno, ENFILE);
+  C(errno, EMFILE);
+  C(errno, ENOTTY);
+  C(errno, ETXTBSY);
+  C(errno, EFBIG);
+  C(errno, ENOSPC);
+  C(errno, ESPIPE);
+  C(errno, EROFS);
+  C(errno, EMLINK);
+  C(errno, EPIPE);
+  C(errno, EDOM);
+  C(errno, ERANGE);
+  C(errno, EDEADLK);
+  C(errno, EDEADLOCK);
+  C(errno, ENAMETOOLONG);
+  C(errno, ENOLCK);
+  C(errno, ENOSYS);
+  C(errno, ENOTEMPTY);
+  C(errno, ELOOP);
+  C(errno, ENOMSG);
+  C(errno, EIDRM);
+  C(errno, ECHRNG);
+  C(errno, EL2NSYNC);
+  C(errno, EL3HLT);
+  C(errno, EL3RST);
+  C(errno, ELNRNG);
+  C(errno, EUNATCH);
+  C(errno, ENOCSI);
+  C(errno, EL2HLT);
+  C(errno, EBADE);
+  C(errno, EBADR);
+  C(errno, EXFULL);
+  C(errno, ENOANO);
+  C(errno, EBADRQC);
+  C(errno, EBADSLT);
+  C(errno, EBFONT);
+  C(errno, ENOSTR);
+  C(errno, ENODATA);
+  C(errno, ETIME);
+  C(errno, ENOSR);
+  C(errno, ENONET);
+  C(errno, ENOPKG);
+  C(errno, EREMOTE);
+  C(errno, ENOLINK);
+  C(errno, EADV);
+  C(errno, ESRMNT);
+  C(errno, ECOMM);
+  C(errno, EPROTO);
+  C(errno, EMULTIHOP);
+  C(errno, EDOTDOT);
+  C(errno, EBADMSG);
+  C(errno, EOVERFLOW);
+  C(errno, ENOTUNIQ);
+  C(errno, EBADFD);
+  C(errno, EREMCHG);
+  C(errno, ELIBACC);
+  C(errno, ELIBBAD);
+  C(errno, ELIBSCN);
+  C(errno, ELIBMAX);
+  C(errno, ELIBEXEC);
+  C(errno, EILSEQ);
+  C(errno, ERESTART);
+  C(errno, ESTRPIPE);
+  C(errno, EUSERS);
+  C(errno, ENOTSOCK);
+  C(errno, EDESTADDRREQ);
+  C(errno, EMSGSIZE);
+  C(errno, EPROTOTYPE);
+  C(errno, ENOPROTOOPT);
+  C(errno, EPROTONOSUPPORT);
+  C(errno, ESOCKTNOSUPPORT);
+  C(errno, EOPNOTSUPP);
+  C(errno, ENOTSUP);
+  C(errno, EPFNOSUPPORT);
+  C(errno, EAFNOSUPPORT);
+  C(errno, EADDRINUSE);
+  C(errno, EADDRNOTAVAIL);
+  C(errno, ENETDOWN);
+  C(errno, ENETUNREACH);
+  C(errno, ENETRESET);
+  C(errno, ECONNABORTED);
+  C(errno, ECONNRESET);
+  C(errno, ENOBUFS);
+  C(errno, EISCONN);
+  C(errno, ENOTCONN);
+  C(errno, ESHUTDOWN);
+  C(errno, ETOOMANYREFS);
+  C(errno, ETIMEDOUT);
+  C(errno, ECONNREFUSED);
+  C(errno, EHOSTDOWN);
+  C(errno, EHOSTUNREACH);
+  C(errno, EALREADY);
+  C(errno, EINPROGRESS);
+  C(errno, ESTALE);
+  C(errno, EUCLEAN);
+  C(errno, ENOTNAM);
+  C(errno, ENAVAIL);
+  C(errno, EISNAM);
+  C(errno, EREMOTEIO);
+  C(errno, EDQUOT);
+  C(errno, ENOMEDIUM);
+  C(errno, EMEDIUMTYPE);
+  C(errno, ECANCELED);
+  C(errno, ENOKEY);
+  C(errno, EKEYEXPIRED);
+  C(errno, EKEYREVOKED);
+  C(errno, EKEYREJECTED);
+  C(errno, EOWNERDEAD);
+  C(errno, ENOTRECOVERABLE);
+  C(errno, ERFKILL);
+  C(errno, EHWPOISON);
+
+  /* syscall: numbers for syscall(2); they differ per architecture */
+  C(syscall, SYS_capget);
+  C(syscall, SYS_capset);
+  C(syscall, SYS_clone);
+  C(syscall, SYS_clone3);
+  C(syscall, SYS_close_range);
+  C(syscall, SYS_execveat);
+  C(syscall, SYS_fsconfig);
+  C(syscall, SYS_fsmount);
+  C(syscall, SYS_fsopen);
+  C(syscall, SYS_fspick);
+  C(syscall, SYS_getpid);
+  C(syscall, SYS_gettid);
+  C(syscall, SYS_ioctl);
+  C(syscall, SYS_kcmp);
+  C(syscall, SYS_memfd_create);
+  C(syscall, SYS_mount);
+  C(syscall, SYS_mount_setattr);
+  C(syscall, SYS_move_mount);
+  C(syscall, SYS_open_tree);
+  C(syscall, SYS_openat2);
+  C(syscall, SYS_pidfd_getfd);
+  C(syscall, SYS_pidfd_open);
+  C(syscall, SYS_pidfd_send_signal);
+  C(syscall, SYS_pivot_root);
+  C(syscall, SYS_prctl);
+  C(syscall, SYS_seccomp);
+  C(syscall, SYS_setdomainname);
+  C(syscall, SYS_sethostname);
+  C(syscall, SYS_setns);
+  C(syscall, SYS_umount2);
+  C(syscall, SYS_unshare);
+  C(syscall, SYS_waitid);
+
+  /* mman */
+  C(mman, PROT_NONE);
+  C(mman, PROT_READ);
+  C(mman, PROT_WRITE);
+  C(mman, PROT_EXEC);
+  C(mman, MAP_SHARED);
+  C(mman, MAP_PRIVATE);
+  C(mman, MAP_FIXED);
+  C(mman, MAP_ANONYMOUS);
+  C(mman, MAP_GROWSDOWN);
+  C(mman, MAP_NORESERVE);
+  C(mman, MAP_STACK);
+
+  /* socket */
+  C(socket, AF_UNIX);
+  C(socket, AF_LOCAL);
+  C(socket, SOCK_STREAM);
+  C(socket, SOCK_DGRAM);
+  C(socket, SOCK_SEQPACKET);
+  C(socket, SOCK_NONBLOCK);
+  C(socket, SOCK_CLOEXEC);
+  C(socket, SOL_SOCKET);
+  C(socket, SCM_RIGHTS);
+  C(socket, SCM_CREDENTIALS);
+  C(socket, SO_PASSCRED);
+  C(socket, SO_PEERCRED);
+  C(socket, MSG_NOSIGNAL);
+  C(socket, MSG_CMSG_CLOEXEC);
+
+  /* ioctl: terminals and <linux/nsfs.h> */
+  C(ioctl, TIOCSCTTY);
+  C(ioctl, TIOCNOTTY);
+  C(ioctl, TIOCGPGRP);
+  C(ioctl, TIOCSPGRP);
+  C(ioctl, TIOCGWINSZ);
+  C(ioctl, TIOCSWINSZ);
+  C(ioctl, TIOCGPTN);
+  C(ioctl, TIOCSPTLCK);
+  C(ioctl, TIOCGPTPEER);
+  C(ioctl, FIONREAD);
+  C(ioctl, FIOCLEX);
+  C(ioctl, FIONCLEX);
+  C(ioctl, NS_GET_USERNS);
+  C(ioctl, NS_GET_PARENT);
+  C(ioctl, NS_GET_NSTYPE);
+  C(ioctl, NS_GET_OWNER_UID);
+
+  /* statvfs: f_flag of statvfs(3), = f_flags of statfs(2) */
+  C(statvfs, ST_RDONLY);
+  C(statvfs, ST_NOSUID);
+  C(statvfs, ST_NODEV);
+  C(statvfs, ST_NOEXEC);
+  C(statvfs, ST_SYNCHRONOUS);
+  C(statvfs, ST_MANDLOCK);
+  C(statvfs, ST_WRITE);
+  C(statvfs, ST_APPEND);
+  C(statvfs, ST_IMMUTABLE);
+  C(statvfs, ST_NOATIME);
+  C(statvfs, ST_NODIRATIME);
+  C(statvfs, ST_RELATIME);
+  C(statvfs, ST_NOSYMFOLLOW);
+
+  /* struct: layouts passed through FFI */
+  STRUCT(clone_args, struct clone_args);
+  FIELD(clone_args, struct clone_args, flags);
+  FIELD(clone_args, struct clone_args, pidfd);
+  FIELD(clone_args, struct clone_args, child_tid);
+  FIELD(clone_args, struct clone_args, parent_tid);
+  FIELD(clone_args, struct clone_args, exit_signal);
+  FIELD(clone_args, struct clone_args, stack);
+  FIELD(clone_args, struct clone_args, stack_size);
+  FIELD(clone_args, struct clone_args, tls);
+  FIELD(clone_args, struct clone_args, set_tid);
+  FIELD(clone_args, struct clone_args, set_tid_size);
+  FIELD(clone_args, struct clone_args, cgroup);
+
+  STRUCT(open_how, struct open_how);
+  FIELD(open_how, struct open_how, flags);
+  FIELD(open_how, struct open_how, mode);
+  FIELD(open_how, struct open_how, resolve);
+
+  STRUCT(mount_attr, struct mount_attr);
+  FIELD(mount_attr, struct mount_attr, attr_set);
+  FIELD(mount_attr, struct mount_attr, attr_clr);
+  FIELD(mount_attr, struct mount_attr, propagation);
+  FIELD(mount_attr, struct mount_attr, userns_fd);
+
+  STRUCT(__user_cap_header_struct, struct __user_cap_header_struct);
+  FIELD(__user_cap_header_struct, struct __user_cap_header_struct, version);
+  FIELD(__user_cap_header_struct, struct __user_cap_header_struct, pid);
+
+  STRUCT(__user_cap_data_struct, struct __user_cap_data_struct);
+  FIELD(__user_cap_data_struct, struct __user_cap_data_struct, effective);
+  FIELD(__user_cap_data_struct, struct __user_cap_data_struct, permitted);
+  FIELD(__user_cap_data_struct, struct __user_cap_data_struct, inheritable);
+
+  STRUCT(statfs, struct statfs);
+  FIELD(statfs, struct statfs, f_type);
+  FIELD(statfs, struct statfs, f_bsize);
+  FIELD(statfs, struct statfs, f_blocks);
+  FIELD(statfs, struct statfs, f_bfree);
+  FIELD(statfs, struct statfs, f_bavail);
+  FIELD(statfs, struct statfs, f_files);
+  FIELD(statfs, struct statfs, f_ffree);
+  FIELD(statfs, struct statfs, f_fsid);
+  FIELD(statfs, struct statfs, f_namelen);
+  FIELD(statfs, struct statfs, f_frsize);
+  FIELD(statfs, struct statfs, f_flags);
+
+  STRUCT(statvfs, struct statvfs);
+  FIELD(statvfs, struct statvfs, f_bsize);
+  FIELD(statvfs, struct statvfs, f_frsize);
+  FIELD(statvfs, struct statvfs, f_blocks);
+  FIELD(statvfs, struct statvfs, f_bfree);
+  FIELD(statvfs, struct statvfs, f_bavail);
+  FIELD(statvfs, struct statvfs, f_files);
+  FIELD(statvfs, struct statvfs, f_ffree);
+  FIELD(statvfs, struct statvfs, f_favail);
+  FIELD(statvfs, struct statvfs, f_fsid);
+  FIELD(statvfs, struct statvfs, f_flag);
+  FIELD(statvfs, struct statvfs, f_namemax);
+
+  STRUCT(winsize, struct winsize);
+  FIELD(winsize, struct winsize, ws_row);
+  FIELD(winsize, struct winsize, ws_col);
+  FIELD(winsize, struct winsize, ws_xpixel);
+  FIELD(winsize, struct winsize, ws_ypixel);
+
+  /* si_pid etc. are glibc macros for union members (si_pid is _sifields._kill.si_pid, si_status
+   * is _sifields._sigchld.si_status); offsetof() accepts the expanded member path. */
+  STRUCT(siginfo_t, siginfo_t);
+  FIELD(siginfo_t, siginfo_t, si_signo);
+  FIELD(siginfo_t, siginfo_t, si_errno);
+  FIELD(siginfo_t, siginfo_t, si_code);
+  FIELD(siginfo_t, siginfo_t, si_pid);
+  FIELD(siginfo_t, siginfo_t, si_uid);
+  FIELD(siginfo_t, siginfo_t, si_status);
+
+  STRUCT(pollfd, struct pollfd);
+  FIELD(pollfd, struct pollfd, fd);
+  FIELD(pollfd, struct pollfd, events);
+  FIELD(pollfd, struct pollfd, revents);
+
+  STRUCT(ucred, struct ucred);
+  FIELD(ucred, struct ucred, pid);
+  FIELD(ucred, struct ucred, uid);
+  FIELD(ucred, struct ucred, gid);
+
+  /* opaque types and scalars: size and align only */
+  STRUCT(sem_t, sem_t);
+  STRUCT(sigset_t, sigset_t);
+  STRUCT(pid_t, pid_t);
+  STRUCT(uid_t, uid_t);
+  STRUCT(gid_t, gid_t);
+  STRUCT(mode_t, mode_t);
+  STRUCT(off_t, off_t);
+  STRUCT(int, int);
+  STRUCT(long, long);
+  STRUCT(size_t, size_t);
+  STRUCT(pointer, void *);
+}
