@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { clone as C, prctl as P, signal } from '@rootless-ts/constants';
+import { describe, expect, it } from 'vitest';
+import {
+  close,
+  decodeWaitStatus,
+  type ErrnoError,
+  getegid,
+  geteuid,
+  getgid,
+  getgroups,
+  getpgrp,
+  getpid,
+  getppid,
+  gettid,
+  getuid,
+  kill,
+  pidfdOpen,
+  pidfdSendSignal,
+  prctl,
+  unshare,
+} from '../src/index.js';
+
+function thrown(f: () => unknown): ErrnoError {
+  try {
+    f();
+  } catch (e) {
+    return e as ErrnoError;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('process identity', () => {
+  it('getpid, getppid and gettid', () => {
+    expect(getpid()).toBe(process.pid);
+    expect(getppid()).toBe(process.ppid);
+    // Tests run on the process's main thread here, whose tid is the pid.
+    expect(gettid()).toBe(process.pid);
+  });
+
+  it('user and group ids match Node', () => {
+    expect(getuid()).toBe(process.getuid!());
+    expect(geteuid()).toBe(process.geteuid!());
+    expect(getgid()).toBe(process.getgid!());
+    expect(getegid()).toBe(process.getegid!());
+    // Node's process.getgroups() adds the egid; the kernel's list is in /proc/self/status.
+    const groups = readFileSync('/proc/self/status', 'utf8')
+      .match(/^Groups:(.*)$/m)![1]!
+      .trim();
+    expect(getgroups()).toEqual(groups ? groups.split(/\s+/).map(Number) : []);
+    expect(getpgrp()).toBeGreaterThan(0);
+  });
+});
+
+describe('signals and pidfds', () => {
+  it('kill with signal 0 checks a process; a missing one is ESRCH', () => {
+    expect(() => kill(process.pid, 0)).not.toThrow();
+    const e = thrown(() => kill(0x3ffffff, 0));
+    expect(e.code).toBe('ESRCH');
+    expect(e.syscall).toBe('kill');
+  });
+
+  it('pidfdOpen on self, and signal 0 through it', () => {
+    const fd = pidfdOpen(process.pid);
+    expect(fd).toBeGreaterThan(2);
+    pidfdSendSignal(fd, 0);
+    close(fd);
+    expect(thrown(() => pidfdOpen(0x3ffffff)).code).toBe('ESRCH');
+  });
+});
+
+describe('prctl', () => {
+  it('reads a value, with unused arguments defaulting to 0', () => {
+    expect(prctl(P.PR_GET_DUMPABLE)).toBeGreaterThanOrEqual(0);
+    expect(prctl(P.PR_CAPBSET_READ, 0)).toBe(1); // CAP_CHOWN is in every bounding set here
+    expect(thrown(() => prctl(0x7fff_fff0)).code).toBe('EINVAL');
+  });
+
+  it('accepts bigint arguments', () => {
+    const before = prctl(P.PR_GET_NO_NEW_PRIVS);
+    expect(prctl(P.PR_GET_NO_NEW_PRIVS, 0n, 0n, 0n, 0n)).toBe(before);
+  });
+});
+
+describe('namespaces from Node', () => {
+  it('unshare(CLONE_NEWUSER) fails with EINVAL: Node is multi-threaded (why the launcher exists)', () => {
+    const e = thrown(() => unshare(C.CLONE_NEWUSER));
+    expect(e.code).toBe('EINVAL');
+    expect(e.message).toBe('EINVAL: invalid argument, unshare');
+  });
+});
+
+describe('decodeWaitStatus', () => {
+  it('decodes exits, signals, stops and WNOHANG', () => {
+    expect(decodeWaitStatus(10, 42 << 8)).toMatchObject({
+      exited: true,
+      exitCode: 42,
+      signaled: false,
+      termSignal: null,
+    });
+    expect(decodeWaitStatus(10, signal.SIGKILL)).toMatchObject({
+      exited: false,
+      exitCode: null,
+      signaled: true,
+      termSignal: 9,
+      coreDumped: false,
+    });
+    expect(decodeWaitStatus(10, signal.SIGSEGV | 0x80)).toMatchObject({
+      signaled: true,
+      termSignal: 11,
+      coreDumped: true,
+    });
+    expect(decodeWaitStatus(10, (signal.SIGSTOP << 8) | 0x7f)).toMatchObject({
+      stopped: true,
+      stopSignal: 19,
+      signaled: false,
+      exited: false,
+    });
+    expect(decodeWaitStatus(10, 0xffff)).toMatchObject({ continued: true, exited: false });
+    expect(decodeWaitStatus(0, 0)).toMatchObject({ pid: 0, exited: false, signaled: false });
+  });
+});
