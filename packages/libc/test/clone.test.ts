@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runNodeAs, testUser } from '@rootless-ts/testkit';
+import { statvfs as ST } from '@rootless-ts/constants';
+import { mountTable, removeTree, runNodeAs, testUser, userTempDir } from '@rootless-ts/testkit';
 import { describe, expect, it } from 'vitest';
 import { childStackTop, DEFAULT_STACK_MARGIN } from '../src/index.js';
 
@@ -25,6 +26,43 @@ describe('clone', () => {
     expect(out.parentCaps).toBe('0');
     // A throw inside fn: non-zero status, and the parent went on to print all this.
     expect(out.waited2).toMatchObject({ exited: true, exitCode: 255, signaled: false });
+  });
+});
+
+describe('clone into user, mount and UTS namespaces', () => {
+  it('the child maps itself to root and uses the privileged bindings; the host is untouched', async () => {
+    const user = testUser();
+    const dir = userTempDir(user);
+    const before = mountTable();
+    try {
+      const r = await runNodeAs(user, fixture('clone-namespaces.mjs'), [dir]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const { steps, waited } = JSON.parse(r.stdout);
+      expect(waited).toMatchObject({ exited: true, exitCode: 0 });
+      expect(steps.map).toEqual({ ok: { uid: 0, gid: 0 } });
+      expect(steps.setresgid).toEqual({ ok: true });
+      expect(steps.setresuid).toEqual({ ok: true });
+      // setgroups was denied before gid_map was written, as an unprivileged mapping requires.
+      expect(steps.setgroups).toEqual({
+        code: 'EPERM',
+        message: 'EPERM: operation not permitted, setgroups',
+      });
+      expect(steps.sethostname).toEqual({ ok: 'libc-test' });
+      expect(steps.mount.ok.tmpfs).toBe(true);
+      expect(steps.mount.ok.flags & (ST.ST_NOSUID | ST.ST_NODEV)).toBe(ST.ST_NOSUID | ST.ST_NODEV);
+      const api = steps.newMountApi.ok;
+      expect(api.badKey).toBe('EINVAL');
+      expect(api.attached.tmpfs).toBe(true);
+      expect(api.attached.flags & ST.ST_NODEV).toBe(ST.ST_NODEV);
+      expect(api.attached.flags & ST.ST_RDONLY).toBe(0);
+      expect(api.readOnlyFlags & ST.ST_RDONLY).toBe(ST.ST_RDONLY);
+      expect(api.clonedTmpfs).toBe(true);
+      expect(steps.capset).toEqual({ ok: { effective: '200000', permitted: '1ffffffffff' } });
+    } finally {
+      removeTree(dir);
+    }
+    expect(mountTable()).toEqual(before);
   });
 });
 
