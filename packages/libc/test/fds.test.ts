@@ -1,7 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errno, fcntl as F, resolve as R, socket } from '@rootless-ts/constants';
+import {
+  clone as C,
+  errno,
+  fcntl as F,
+  ioctl as IO,
+  resolve as R,
+  socket,
+} from '@rootless-ts/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   close,
@@ -9,6 +16,7 @@ import {
   dup3,
   type ErrnoError,
   fcntl,
+  ioctl,
   isatty,
   open,
   openat2,
@@ -98,6 +106,46 @@ describe('descriptors', () => {
     close(r);
     close(w);
     expect(thrown(() => readlink('/nonexistent/x')).code).toBe('ENOENT');
+  });
+});
+
+describe('ioctl', () => {
+  it('fills a buffer (FIONREAD), takes a number (FIOCLEX) and returns values (NS_GET_NSTYPE)', () => {
+    const [r, w] = pipe2();
+    write(w, 'hello');
+    const count = Buffer.alloc(4);
+    expect(ioctl(r, IO.FIONREAD, count)).toBe(0);
+    expect(count.readInt32LE(0)).toBe(5);
+    expect(fcntl(r, F.F_GETFD)).toBe(0);
+    ioctl(r, IO.FIOCLEX);
+    expect(fcntl(r, F.F_GETFD)).toBe(F.FD_CLOEXEC);
+    const e = thrown(() => ioctl(r, IO.TIOCGWINSZ, Buffer.alloc(8)));
+    expect(e.code).toBe('ENOTTY');
+    expect(e.syscall).toBe('ioctl');
+    close(r);
+    close(w);
+    const ns = open('/proc/self/ns/user', F.O_RDONLY | F.O_CLOEXEC);
+    expect(ioctl(ns, IO.NS_GET_NSTYPE)).toBe(C.CLONE_NEWUSER);
+    close(ns);
+  });
+
+  it('a pty master from /dev/ptmx: a terminal with a number', () => {
+    const master = open('/dev/ptmx', F.O_RDWR | F.O_NOCTTY | F.O_CLOEXEC);
+    expect(isatty(master)).toBe(true);
+    const n = Buffer.alloc(4);
+    ioctl(master, IO.TIOCGPTN, n);
+    ioctl(master, IO.TIOCSPTLCK, Buffer.alloc(4)); // unlock
+    const slave = open(`/dev/pts/${n.readUInt32LE(0)}`, F.O_RDWR | F.O_NOCTTY | F.O_CLOEXEC);
+    expect(isatty(slave)).toBe(true);
+    const ws = Buffer.alloc(8);
+    ws.writeUInt16LE(24, 0);
+    ws.writeUInt16LE(80, 2);
+    ioctl(master, IO.TIOCSWINSZ, ws);
+    const got = Buffer.alloc(8);
+    ioctl(slave, IO.TIOCGWINSZ, got);
+    expect([got.readUInt16LE(0), got.readUInt16LE(2)]).toEqual([24, 80]);
+    close(slave);
+    close(master);
   });
 });
 

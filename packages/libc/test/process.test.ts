@@ -18,6 +18,7 @@ import {
   pidfdOpen,
   pidfdSendSignal,
   prctl,
+  sigprocmask,
   unshare,
 } from '../src/index.js';
 
@@ -66,6 +67,28 @@ describe('signals and pidfds', () => {
     pidfdSendSignal(fd, 0);
     close(fd);
     expect(thrown(() => pidfdOpen(0x3ffffff)).code).toBe('ESRCH');
+  });
+});
+
+describe('sigprocmask', () => {
+  it('blocks, reads back and restores the mask', () => {
+    const before = sigprocmask(signal.SIG_BLOCK, [signal.SIGUSR2, signal.SIGWINCH]);
+    try {
+      const now = sigprocmask(signal.SIG_BLOCK, null);
+      expect(now).toContain(signal.SIGUSR2);
+      expect(now).toContain(signal.SIGWINCH);
+      // The kernel agrees: the thread's SigBlk mask has both bits.
+      const blk = BigInt(
+        `0x${readFileSync('/proc/thread-self/status', 'utf8').match(/^SigBlk:\s*(\w+)/m)![1]}`,
+      );
+      for (const sig of [signal.SIGUSR2, signal.SIGWINCH]) {
+        expect((blk >> BigInt(sig - 1)) & 1n).toBe(1n);
+      }
+    } finally {
+      sigprocmask(signal.SIG_SETMASK, before);
+    }
+    expect(sigprocmask(signal.SIG_BLOCK, null)).toEqual(before);
+    expect(() => sigprocmask(signal.SIG_BLOCK, [0])).toThrow(RangeError);
   });
 });
 

@@ -1,0 +1,37 @@
+import { check, fn } from './library.js';
+
+// sigset_t is 1024 bits in glibc and musl alike (the kernel only looks at the first 64).
+const SIGSET_BYTES = 128;
+
+function toSet(signals: readonly number[]): Buffer {
+  const buf = Buffer.alloc(SIGSET_BYTES);
+  for (const s of signals) {
+    if (!Number.isInteger(s) || s < 1 || s > 64) throw new RangeError(`bad signal number ${s}`);
+    buf[(s - 1) >> 3]! |= 1 << ((s - 1) & 7);
+  }
+  return buf;
+}
+
+function fromSet(buf: Buffer): number[] {
+  const out: number[] = [];
+  for (let s = 1; s <= 64; s++) if (buf[(s - 1) >> 3]! & (1 << ((s - 1) & 7))) out.push(s);
+  return out;
+}
+
+/**
+ * `sigprocmask(2)` for the calling thread: `how` is SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK and
+ * `signals` the set (null only reads). Returns the previous mask as signal numbers. In Node only
+ * the main thread's mask changes (libuv's threads keep theirs); a clone child inherits it.
+ */
+export function sigprocmask(how: number, signals: readonly number[] | null): number[] {
+  const old = Buffer.alloc(SIGSET_BYTES);
+  check(
+    fn('int sigprocmask(int how, const void *set, void *oldset)')(
+      how,
+      signals === null ? null : toSet(signals),
+      old,
+    ),
+    'sigprocmask',
+  );
+  return fromSet(old);
+}
