@@ -1,3 +1,4 @@
+export { type ApplyOptions, applyPlan } from './apply.js';
 export {
   DEFAULT_DEV_SYMLINKS,
   DEFAULT_DEVICES,
@@ -31,3 +32,12 @@ export type {
   Volume,
 } from './types.js';
 export { type ParseVolumeOptions, parseVolume } from './volume.js';
+export {
+  type BindOptions,
+  bindMount,
+  makePrivate,
+  pivotInto,
+  remountReadonly,
+  setPropagation,
+  unmount,
+} from './wrappers.js';
