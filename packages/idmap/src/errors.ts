@@ -1,0 +1,64 @@
+/**
+ * Errors of @rootless-ts/idmap. Every failure this package reports is one of these two classes,
+ * so a caller can tell a broken configuration file (fix the file) from a mapping that could not
+ * be computed or applied (fall back, or report the helper's own words).
+ */
+
+/** A line of /etc/subuid or /etc/subgid that does not follow subuid(5). */
+export class SubidParseError extends Error {
+  override readonly name = 'SubidParseError';
+  constructor(
+    /** The file, as given to the parser (e.g. `/etc/subuid`). */
+    readonly file: string,
+    /** 1-based line number. */
+    readonly line: number,
+    /** What is wrong with the line. */
+    readonly reason: string,
+    /** The offending line's text. */
+    readonly text: string,
+  ) {
+    super(`${file}:${line}: ${reason}: ${JSON.stringify(text)}`);
+  }
+}
+
+/** Why an id mapping could not be computed, validated or applied. */
+export type IdMapErrorCode =
+  /** Two lines overlap inside (container ids) or outside (host ids) the namespace. */
+  | 'EOVERLAP'
+  /** An id or count is not an integer, or lies outside 0..2^32-2. */
+  | 'ERANGE'
+  /** More lines than the kernel accepts (340), or a text longer than a page. */
+  | 'ETOOMANY'
+  /** The mapping is empty. */
+  | 'EEMPTY'
+  /** newuidmap/newgidmap is not on PATH. */
+  | 'ENOHELPER'
+  /** newuidmap/newgidmap is neither setuid root nor given file capabilities. */
+  | 'ENOTPRIVILEGED'
+  /** The helper ran and refused; `helperMessage` holds what it said. */
+  | 'EHELPER'
+  /** Writing /proc/<pid>/{uid_map,gid_map,setgroups} failed; `cause` is the system error. */
+  | 'EWRITE'
+  /** Reading or parsing /proc/<pid>/{uid_map,gid_map} failed. */
+  | 'EREAD';
+
+export class IdMapError extends Error {
+  override readonly name = 'IdMapError';
+  constructor(
+    readonly code: IdMapErrorCode,
+    message: string,
+    options: {
+      cause?: unknown;
+      /** The helper's own standard error, trimmed, when a helper refused. */
+      helperMessage?: string;
+      /** The helper's exit status, when it ran. */
+      exitCode?: number | null;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.helperMessage = options.helperMessage;
+    this.exitCode = options.exitCode;
+  }
+  readonly helperMessage: string | undefined;
+  readonly exitCode: number | null | undefined;
+}
