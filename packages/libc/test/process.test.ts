@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { clone as C, prctl as P, signal } from '@rootless-ts/constants';
 import { describe, expect, it } from 'vitest';
 import {
   close,
   decodeWaitStatus,
   type ErrnoError,
+  execve,
   getegid,
   geteuid,
   getgid,
@@ -141,5 +144,23 @@ describe('decodeWaitStatus', () => {
     });
     expect(decodeWaitStatus(10, 0xffff)).toMatchObject({ continued: true, exited: false });
     expect(decodeWaitStatus(0, 0)).toMatchObject({ pid: 0, exited: false, signaled: false });
+  });
+});
+
+describe('execve', () => {
+  it('throws ENOENT for a missing program, naming it', () => {
+    const e = thrown(() => execve('/nonexistent/prog', ['prog'], []));
+    expect(e.code).toBe('ENOENT');
+    expect(e.message).toBe("ENOENT: no such file or directory, execve '/nonexistent/prog'");
+  });
+
+  it('replaces a Node process, with argv and a fresh environment; Node left FD_CLOEXEC on 0-2', () => {
+    const script = fileURLToPath(new URL('./fixtures/execve.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    // DESIGN 1.5: every descriptor, 0-2 included, is close-on-exec in a Node process.
+    expect(r.stderr).toBe('[1,1,1]\n');
+    // stdout survived the exec because the script cleared its flag first.
+    expect(r.stdout).toBe('one two hi\n');
   });
 });
