@@ -33,7 +33,8 @@ function writeOnce(file: string, text: string): void {
   try {
     fd = openSync(file, 'w');
     const buf = Buffer.from(text);
-    const n = writeSync(fd, buf, 0, buf.length, 0);
+    // A plain write(2) from the fresh open's offset 0: setgroups refuses pwrite(2) (ESPIPE).
+    const n = writeSync(fd, buf, 0, buf.length, null);
     if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
   } catch (err) {
     throw new IdMapError('EWRITE', `cannot write ${file}: ${(err as Error).message}`, {
