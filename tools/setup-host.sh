@@ -15,11 +15,11 @@ fail() { echo "setup-host: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "must run as root (it installs packages and creates the test users)"
 
 # Packages: uidmap (newuidmap/newgidmap), busybox-static (test root filesystems),
-# gcc + the aarch64 cross toolchain + qemu-user-static (constants generator and its check),
+# gcc + the aarch64 cross toolchain (constants generator and its check),
 # libcap2-bin (capsh/getpcaps, the reference for libcap's text form), util-linux (unshare),
 # procps (ps), tmux (interactive tests), debootstrap (step 4).
 PACKAGES=(uidmap busybox-static gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-  qemu-user-static libcap2-bin util-linux procps tmux debootstrap)
+  libcap2-bin util-linux procps tmux debootstrap)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq || fail "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
 fi
-for tool in newuidmap newgidmap busybox gcc aarch64-linux-gnu-gcc qemu-aarch64-static capsh unshare tmux; do
+for tool in newuidmap newgidmap busybox gcc aarch64-linux-gnu-gcc capsh unshare tmux; do
   command -v "$tool" >/dev/null || fail "$tool is missing after installing packages"
 done
 [ -u "$(command -v newuidmap)" ] || [ -n "$(getcap "$(command -v newuidmap)" 2>/dev/null)" ] \

@@ -1,9 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The launcher is a script of its own: the library spawns `node launcher.js`.
+  entry: ['src/index.ts', 'src/launcher.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
+  shims: true,
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -1,1 +1,27 @@
-export {};
+export type { SetupContext, SetupHook } from './child.js';
+export { type SerializedError, SpawnError, type SpawnStep } from './errors.js';
+export { mapIds, rootlessIdMap } from './idmap.js';
+export {
+  type NamespaceId,
+  namespaceDifferences,
+  namespaceOf,
+  namespacesOf,
+  sameNamespace,
+} from './inspect.js';
+export {
+  cloneFlag,
+  cloneFlags,
+  NAMESPACE_KINDS,
+  type NamespaceKind,
+  parseNamespaceKind,
+} from './kinds.js';
+export type { LaunchConfig, SetupHookSpec } from './protocol.js';
+export type { ExitStatus } from './reaper.js';
+export {
+  type IdMapper,
+  launchConfig,
+  type NamespacedProcess,
+  type SpawnOptions,
+  type StdioSpec,
+  spawn,
+} from './spawn.js';

@@ -1,0 +1,285 @@
+import { spawn as spawnProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { SpawnError } from './errors.js';
+import { Inbox, type InboxEvent } from './inbox.js';
+import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
+import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
+import { type ExitStatus, watchExit } from './reaper.js';
+import { Plumbing, type StdioSpec } from './stdio.js';
+
+export type { StdioSpec };
+
+/** Writes the id maps of the child whose host pid it is given (from the parent's namespaces). */
+export type IdMapper = (hostPid: number) => Promise<void> | void;
+
+export interface SpawnOptions {
+  /** The program and its arguments; argv[0] is looked up in `path` when it has no slash. */
+  argv: string[];
+  /** The whole environment of the program: nothing is inherited. */
+  env?: Record<string, string>;
+  /** Directories to search for argv[0] (default: env.PATH, else a standard PATH). */
+  path?: string;
+  /** Working directory inside (default `/`), entered after the setup hooks. */
+  cwd?: string;
+  /** Namespaces to create (default user, mnt, pid, uts, ipc). `user` is required unprivileged. */
+  namespaces?: Array<NamespaceKind | 'mount'>;
+  /** Writes the child's uid_map/gid_map; without it the child stays unmapped (uid 65534). */
+  idmap?: IdMapper;
+  hostname?: string;
+  domainname?: string;
+  /** Final credentials inside (default: the id the invoking user is mapped to). */
+  uid?: number;
+  gid?: number;
+  /** Supplementary groups inside (default none: host groups never leak in). */
+  groups?: number[];
+  /** Hooks run synchronously in the child, in order, after the id mapping, before exec. */
+  setup?: SetupHookSpec[];
+  /** stdin, stdout, stderr: one spec for all three or one each (default inherit). */
+  stdio?: StdioSpec | [StdioSpec, StdioSpec, StdioSpec];
+  /** Host descriptors handed to the program as 3, 4, … */
+  extraFds?: number[];
+  /** Set no_new_privs before exec (default true, as bubblewrap does). */
+  noNewPrivileges?: boolean;
+  /** Kill the program when this process dies (default true). */
+  dieWithParent?: boolean;
+  /** Make the program a session leader; with `controllingTerminal`, that descriptor (0-2 or an extra one) becomes its terminal. */
+  newSession?: boolean;
+  controllingTerminal?: number;
+  /** Deadline of each handshake step (default 10 s); the setup hooks get `setupTimeoutMs` (default 60 s). */
+  timeoutMs?: number;
+  setupTimeoutMs?: number;
+  /** The Node binary that runs the launcher (default: this one). */
+  nodePath?: string;
+}
+
+/** A program running in new namespaces. */
+export interface NamespacedProcess {
+  /** Its pid in the host's pid namespace. */
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Settles when the program has ended and its piped output has been read to the end. */
+  readonly exited: Promise<ExitStatus>;
+  /** Sends a signal (default SIGTERM); false when the program is already gone. */
+  kill(signal?: NodeJS.Signals | number): boolean;
+}
+
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc'];
+
+function launcherPath(): string {
+  const beside = fileURLToPath(new URL('./launcher.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  // Running from the sources (unit tests): use the built launcher.
+  const built = fileURLToPath(new URL('../dist/launcher.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new SpawnError({
+    step: 'launcher',
+    message: `launcher script not found at ${beside}; build the package`,
+  });
+}
+
+/** Validates the options and turns them into the launcher's config (pure). */
+export function launchConfig(options: SpawnOptions): LaunchConfig {
+  const fail = (message: string) => new SpawnError({ step: 'options', message });
+  if (
+    !Array.isArray(options.argv) ||
+    options.argv.length === 0 ||
+    options.argv.some((a) => typeof a !== 'string')
+  ) {
+    throw fail('argv must be a non-empty array of strings');
+  }
+  if (options.argv[0] === '') throw fail('argv[0] is empty');
+  const namespaces = [
+    ...new Set((options.namespaces ?? DEFAULT_NAMESPACES).map(parseNamespaceKind)),
+  ];
+  if (options.hostname !== undefined && !namespaces.includes('uts'))
+    throw fail('hostname needs a uts namespace');
+  const env = Object.entries(options.env ?? {}).map(([k, v]) => {
+    if (k === '' || k.includes('=')) throw fail(`bad environment variable name "${k}"`);
+    return `${k}=${v}`;
+  });
+  for (const id of [options.uid, options.gid, ...(options.groups ?? [])]) {
+    if (id !== undefined && !(Number.isInteger(id) && id >= 0 && id < 2 ** 32 - 1))
+      throw fail(`bad id ${id}`);
+  }
+  const extra = options.extraFds ?? [];
+  const keepFds = 3 + extra.length;
+  if (
+    options.controllingTerminal !== undefined &&
+    !(options.controllingTerminal >= 0 && options.controllingTerminal < keepFds)
+  ) {
+    throw fail(
+      `controllingTerminal ${options.controllingTerminal} is not one of the program's descriptors`,
+    );
+  }
+  const cfg: LaunchConfig = {
+    namespaces,
+    argv: options.argv,
+    env,
+    searchPath: options.path ?? options.env?.PATH ?? STANDARD_PATH,
+    cwd: options.cwd ?? '/',
+    setup: options.setup ?? [],
+    noNewPrivileges: options.noNewPrivileges ?? true,
+    dieWithParent: options.dieWithParent ?? true,
+    keepFds,
+    newSession: options.newSession ?? options.controllingTerminal !== undefined,
+  };
+  if (options.hostname !== undefined) cfg.hostname = options.hostname;
+  if (options.domainname !== undefined) cfg.domainname = options.domainname;
+  if (options.uid !== undefined) cfg.uid = options.uid;
+  if (options.gid !== undefined) cfg.gid = options.gid;
+  if (options.groups !== undefined) cfg.groups = options.groups;
+  if (options.controllingTerminal !== undefined)
+    cfg.controllingTerminal = options.controllingTerminal;
+  return cfg;
+}
+
+function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec] {
+  if (Array.isArray(spec)) return spec;
+  return [spec ?? 'inherit', spec ?? 'inherit', spec ?? 'inherit'];
+}
+
+/**
+ * Starts a program in new namespaces. Resolves once the program has been executed (its exec
+ * confirmed); rejects with a SpawnError naming the failed step, after making sure nothing it
+ * started is left running.
+ */
+export async function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
+  const cfg = launchConfig(options);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const channelFd = cfg.keepFds;
+  const plumbing = new Plumbing(stdioOf(options.stdio), options.extraFds ?? []);
+  const launcher = spawnProcess(
+    options.nodePath ?? process.execPath,
+    ['--single-threaded', launcherPath(), String(channelFd)],
+    { stdio: plumbing.launcherStdio, env: {} },
+  );
+  plumbing.closeTheirs();
+  const channel = plumbing.channel;
+  const inbox = new Inbox(channel);
+  let expectLauncherExit = false;
+  const launcherGone = new Promise<void>((resolve) => {
+    launcher.once('exit', (code, signal) => {
+      if (!expectLauncherExit) inbox.push({ t: 'launcher-exit', code, signal });
+      resolve();
+    });
+    launcher.once('error', (err) => {
+      inbox.push({
+        t: 'error',
+        error: {
+          step: 'launcher',
+          message: `cannot start the launcher: ${err.message}`,
+          ...errnoOf(err),
+        },
+      });
+      resolve();
+    });
+  });
+  const send = (m: ToChild) => channel.write(encode(m));
+  let pid = 0;
+  let exit: Promise<ExitStatus> | undefined;
+
+  const expect = async (
+    step: 'handshake' | 'setup' | 'exec',
+    ms: number,
+    what: string,
+    wanted: InboxEvent['t'],
+  ) => {
+    const e = await inbox.next(step, ms, what);
+    if (e.t === wanted) return e;
+    if (e.t === 'error') throw new SpawnError(e.error);
+    if (e.t === 'launcher-exit') {
+      throw new SpawnError({
+        step: 'launcher',
+        message: `the launcher exited unexpectedly (${e.signal ? `signal ${e.signal}` : `status ${e.code}`}) while waiting for ${what}`,
+      });
+    }
+    throw new SpawnError({ step, message: `the channel closed while waiting for ${what}` });
+  };
+
+  try {
+    send({ t: 'config', config: cfg });
+    const hello = await expect('handshake', timeoutMs, "the child's pid", 'pid');
+    pid = (hello as { pid: number }).pid;
+    exit = watchExit(pid);
+    if (options.idmap) {
+      try {
+        await options.idmap(pid);
+      } catch (e) {
+        throw new SpawnError(
+          { step: 'idmap', message: (e as Error).message, ...errnoOf(e) },
+          { cause: e },
+        );
+      }
+    }
+    send({ t: 'mapped' });
+    await expect('setup', options.setupTimeoutMs ?? 60_000, 'the child to be set up', 'ready');
+    // The launcher must be gone before the child executes (DESIGN 1.4).
+    expectLauncherExit = true;
+    launcher.kill('SIGKILL');
+    await launcherGone;
+    send({ t: 'exec' });
+    await expect('exec', timeoutMs, 'the exec to be confirmed', 'eof');
+  } catch (e) {
+    expectLauncherExit = true;
+    launcher.kill('SIGKILL');
+    if (pid) killQuietly(pid, 'SIGKILL');
+    await Promise.all([launcherGone, exit]);
+    plumbing.destroy();
+    throw e;
+  }
+  channel.destroy();
+  return handle(pid, plumbing, exit);
+}
+
+function handle(pid: number, plumbing: Plumbing, reaped: Promise<ExitStatus>): NamespacedProcess {
+  let done = false;
+  const streams = [plumbing.stdout, plumbing.stderr].filter((s): s is Readable => s !== null);
+  const exited = reaped.then(async (status) => {
+    done = true;
+    // As Node does for its children: nobody can read stdin any more, and output nobody
+    // reads is drained, so that it can end.
+    plumbing.stdin?.destroy();
+    for (const s of streams) if (s.readableFlowing === null) s.resume();
+    await Promise.all(
+      streams.map((s) =>
+        s.readableEnded || s.destroyed ? undefined : new Promise((r) => s.once('close', r)),
+      ),
+    );
+    return status;
+  });
+  return {
+    pid,
+    stdin: plumbing.stdin,
+    stdout: plumbing.stdout,
+    stderr: plumbing.stderr,
+    exited,
+    kill(signal: NodeJS.Signals | number = 'SIGTERM') {
+      if (done) return false;
+      return killQuietly(pid, signal);
+    },
+  };
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errnoOf(e: unknown): { errno?: number; code?: string; syscall?: string; path?: string } {
+  const x = e as NodeJS.ErrnoException;
+  const out: { errno?: number; code?: string; syscall?: string; path?: string } = {};
+  if (typeof x?.errno === 'number') out.errno = Math.abs(x.errno);
+  if (typeof x?.code === 'string') out.code = x.code;
+  if (typeof x?.syscall === 'string') out.syscall = x.syscall;
+  if (typeof x?.path === 'string') out.path = x.path;
+  return out;
+}

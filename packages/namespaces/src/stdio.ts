@@ -1,0 +1,52 @@
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { fcntl as F, socket as S } from '@rootless-ts/constants';
+import * as libc from '@rootless-ts/libc';
+
+export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
+
+/**
+ * The program's standard streams and the handshake channel, made here rather than by
+ * child_process: Node destroys a child's stdin and drains its unread output when that child
+ * exits, and the child it spawns (the launcher) exits before the program runs.
+ */
+export class Plumbing {
+  /** What the launcher gets as its descriptors 0, 1, 2, extra…, channel. */
+  readonly launcherStdio: Array<'inherit' | 'ignore' | number>;
+  readonly stdin: Writable | null = null;
+  readonly stdout: Readable | null = null;
+  readonly stderr: Readable | null = null;
+  readonly channel: Socket;
+  /** Our copies of the launcher's ends: closed once the launcher has been started. */
+  private readonly theirs: number[] = [];
+
+  constructor(stdio: [StdioSpec, StdioSpec, StdioSpec], extraFds: number[]) {
+    const ends = stdio.map((spec, fd) => {
+      if (spec !== 'pipe') return { theirs: spec, ours: null };
+      const [r, w] = libc.pipe2(F.O_CLOEXEC);
+      this.theirs.push(fd === 0 ? r : w);
+      const ours =
+        fd === 0
+          ? new Socket({ fd: w, readable: false, writable: true })
+          : new Socket({ fd: r, readable: true, writable: false });
+      return { theirs: fd === 0 ? r : w, ours };
+    });
+    this.stdin = ends[0]!.ours;
+    this.stdout = ends[1]!.ours;
+    this.stderr = ends[2]!.ours;
+    const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
+    this.theirs.push(theirs);
+    this.channel = new Socket({ fd: mine, readable: true, writable: true });
+    this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds, theirs];
+  }
+
+  /** After the launcher has its copies: ours would keep the program's pipes from ending. */
+  closeTheirs(): void {
+    for (const fd of this.theirs.splice(0)) libc.close(fd);
+  }
+
+  destroy(): void {
+    this.closeTheirs();
+    for (const s of [this.stdin, this.stdout, this.stderr, this.channel]) s?.destroy();
+  }
+}

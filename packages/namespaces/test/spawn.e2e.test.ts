@@ -1,0 +1,246 @@
+import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { alive, fixture, hook, spawnAsTestUser } from './helpers.js';
+
+const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+const user = testUser();
+const subuid = subordinateRange(user, '/etc/subuid');
+
+/** Live processes of the test user and its subordinate ids: none may outlive a test. */
+function strays(): string[] {
+  return processesOf(user, subuid)
+    .filter((p) => p.state !== 'Z')
+    .map((p) => `${p.pid} ${p.command}`);
+}
+
+describe('step 1: a user namespace without a mapping', () => {
+  it('has a full capability set before exec, none after, and runs as nobody', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'id -u; id -g; grep CapEff /proc/self/status'],
+        env: { PATH },
+        setup: [hook('report.mjs')],
+      },
+      idmap: 'none',
+    });
+    expect(out.error).toBeUndefined();
+    const report = JSON.parse(out.stderr.trim().split('\n')[0]!);
+    // 41 capabilities (0..40): all of them, in the new user namespace, before exec.
+    expect(report.capEff).toBe('000001ffffffffff');
+    expect(out.stdout.trim().split('\n')).toEqual(['65534', '65534', 'CapEff:\t0000000000000000']);
+    expect(out.status).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('step 2: the single mapping', () => {
+  it('makes the invoking user root inside', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['id'], env: { PATH } },
+      idmap: 'single',
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.stdout).toMatch(/^uid=0\(root\) gid=0\(root\)/);
+  });
+});
+
+describe('step 3: pid, uts and mount namespaces', () => {
+  it('is PID 1, has its own hostname and a /proc of its own', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'echo $$; hostname; ps -e -o pid= -o comm='],
+        env: { PATH },
+        hostname: 'box',
+        setup: [hook('proc.mjs')],
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    const [pid, hostname, ...ps] = out.stdout.trim().split('\n');
+    expect(pid).toBe('1');
+    expect(hostname).toBe('box');
+    expect(ps.map((l) => l.trim())).toEqual(['1 sh', expect.stringMatching(/^\d+ ps$/)]);
+  });
+});
+
+describe('step 4: subordinate ids', () => {
+  it('writes exactly the computed mapping', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; id'],
+        env: { PATH },
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.plan?.mode).toBe('subordinate');
+    const fmt = (map: unknown) =>
+      (map as Array<{ containerId: number; hostId: number; count: number }>).map(
+        (l) => `${l.containerId} ${l.hostId} ${l.count}`,
+      );
+    const [uidText, rest] = out.stdout.split('--\n');
+    const norm = (t: string) =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).join(' '));
+    expect(norm(uidText!)).toEqual(fmt(out.plan!.uidMap));
+    const gidLines = norm(rest!).filter((l) => !l.startsWith('uid='));
+    expect(gidLines).toEqual(fmt(out.plan!.gidMap));
+    // The seed's rule: the user's own uid is container id 1100.
+    expect(norm(uidText!)).toContain(`1100 ${user.uid} 1`);
+    expect(out.stdout).toMatch(/uid=1100 gid=1100 groups=1100$/m);
+  });
+});
+
+describe('stdio, exit codes and signals', () => {
+  it('delivers piped output complete and passes stdin through', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'cat; head -c 1000000 /dev/zero | tr "\\0" x; echo err >&2'],
+        env: { PATH },
+      },
+      idmap: 'rootless',
+      input: 'hello\n',
+    });
+    expect(out.stdout.startsWith('hello\nxxx')).toBe(true);
+    expect(out.stdout.length).toBe(6 + 1_000_000);
+    expect(out.stderr).toBe('err\n');
+  });
+
+  it('returns the exit code and the killing signal', async () => {
+    const three = await spawnAsTestUser({
+      options: { argv: ['sh', '-c', 'exit 3'], env: { PATH } },
+      idmap: 'rootless',
+    });
+    expect(three.status).toEqual({ code: 3, signal: null });
+    const killed = await spawnAsTestUser({
+      options: { argv: ['sleep', '100'], env: { PATH } },
+      idmap: 'rootless',
+      killAfterMs: 200,
+    });
+    expect(killed.status).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('passes the environment exactly, nothing inherited', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['/usr/bin/env'], env: { A: '1', B: 'two words' } },
+      idmap: 'rootless',
+    });
+    expect(out.stdout).toBe('A=1\nB=two words\n');
+  });
+});
+
+describe('no leaks', () => {
+  it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
+    // `ls` lists the descriptors of PID 1, the shell (`; true` keeps it from exec'ing ls).
+    const argv = ['sh', '-c', 'ls /proc/1/fd; true'];
+    const plain = await spawnAsTestUser({
+      options: { argv, env: { PATH }, setup: [hook('proc.mjs')] },
+      idmap: 'rootless',
+    });
+    expect(plain.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    const extra = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'ls /proc/1/fd; head -c 4 <&3; true'],
+        env: { PATH },
+        setup: [hook('proc.mjs')],
+      },
+      idmap: 'rootless',
+      extraFile: '/etc/passwd',
+    });
+    expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
+  });
+
+  it('leaves no descriptor, zombie or process after 200 sequential and 20 concurrent spawns', async () => {
+    const r = await runNodeAs(user, fixture('many.mjs'), ['200'], { timeoutMs: 240_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.sequential).toHaveLength(200);
+    expect(out.sequential.every((c: number) => c === 0)).toBe(true);
+    expect(out.concurrent).toEqual(Array(20).fill(0));
+    expect(out.after.fds).toBe(out.before.fds);
+    expect(out.after.children).toEqual([]);
+    expect(strays()).toEqual([]);
+  }, 300_000);
+});
+
+describe('the event loop', () => {
+  it('keeps ticking while containers start and run', async () => {
+    const r = await runNodeAs(user, fixture('loop.mjs'));
+    const out = JSON.parse(r.stdout);
+    // 3 containers sleeping 0.5 s: a 10 ms interval fires throughout.
+    expect(out.elapsed).toBeGreaterThan(500);
+    expect(out.ticks).toBeGreaterThan(out.elapsed / 10 / 3);
+    expect(out.maxGap).toBeLessThan(250);
+  });
+});
+
+describe('failures', () => {
+  it('reports a setup hook that throws, with errno, syscall and path, and leaves nothing', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['true'], env: { PATH }, setup: [hook('throws.mjs')] },
+      idmap: 'rootless',
+    });
+    expect(out.error).toMatchObject({
+      name: 'SpawnError',
+      step: 'setup',
+      code: 'ENOENT',
+      errno: 2,
+      syscall: 'open',
+      path: '/nonexistent/rootless-test-hook',
+    });
+    expect(strays()).toEqual([]);
+  });
+
+  it('reports a missing executable as ENOENT from execve', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['no-such-program'], env: { PATH } },
+      idmap: 'rootless',
+    });
+    expect(out.error).toMatchObject({
+      step: 'exec',
+      code: 'ENOENT',
+      syscall: 'execve',
+      path: 'no-such-program',
+    });
+    expect(strays()).toEqual([]);
+  });
+
+  it('reports a launcher killed mid-setup and kills the child', async () => {
+    const r = await runNodeAs(user, fixture('kill-launcher.mjs'));
+    const out = JSON.parse(r.stdout);
+    expect(out.error).toMatchObject({ name: 'SpawnError', step: 'launcher' });
+    expect(out.error.message).toMatch(/launcher exited unexpectedly \(signal SIGKILL\)/);
+    expect(out.children).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+
+  it('rejects bad options before starting anything', async () => {
+    const out = await spawnAsTestUser({ options: { argv: [] }, idmap: 'none' });
+    expect(out.error).toMatchObject({
+      step: 'options',
+      message: 'options: argv must be a non-empty array of strings',
+    });
+  });
+});
+
+describe('the container dies with its parent', () => {
+  it('is gone within a second of the parent being killed', async () => {
+    const { spawn } = await import('node:child_process');
+    const parent = spawn(process.execPath, [fixture('orphan.mjs')], {
+      uid: user.uid,
+      gid: user.gid,
+      env: { PATH, HOME: user.home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+    );
+    expect(alive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    const t0 = Date.now();
+    while (alive(pid) && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
+    expect(strays()).toEqual([]);
+  });
+});
