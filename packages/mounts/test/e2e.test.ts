@@ -11,7 +11,7 @@ import {
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DEVICES } from '../src/index.js';
 import { buildBusyboxRoot, chown } from './helpers/rootfs.js';
-import { type PlanResult, runLocked, runPlan } from './helpers/run.js';
+import { type PlanResult, runLocked, runPlan, runWrappers } from './helpers/run.js';
 
 // End-to-end: as the unprivileged test user, in namespaces made by unshare(1), against the
 // real kernel. After each test the host's mount table is unchanged and nothing is left running.
@@ -226,6 +226,25 @@ describe('a busybox container root', () => {
     const ST_NOSUID_NODEV_NOEXEC = 2 | 4 | 8;
     expect((r.flagsBefore as number) & ST_NOSUID_NODEV_NOEXEC).toBe(ST_NOSUID_NODEV_NOEXEC);
     expect(r.flagsAfter).toBe((r.flagsBefore as number) | ST_RDONLY);
+  });
+});
+
+describe('wrappers on host paths', () => {
+  it('bind (read-only), propagation, lazy unmount, and a MountError for a bad unmount', async () => {
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', 'f'), '');
+    chown(dir, user);
+    const r = await runWrappers(user, dir);
+    expect(r).toMatchObject({
+      rootPropagation: '-',
+      bound: ['f'],
+      mounted: true,
+      shared: true,
+      afterUnmount: [],
+      stillMounted: false,
+      error: { name: 'MountError', op: 'unmount', path: join(dir, 'b'), code: 'EINVAL' },
+    });
   });
 });
 

@@ -62,3 +62,18 @@ export async function runLocked(user: TestUser, dir: string): Promise<Record<str
   if (r.code !== 0) throw new Error(`locked-remount fixture exited with ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
+
+/** The wrappers fixture, as root of a new user+mount namespace. */
+export async function runWrappers(user: TestUser, dir: string): Promise<Record<string, unknown>> {
+  const WRAPPERS = fileURLToPath(new URL('../fixtures/wrappers.mjs', import.meta.url));
+  const r = await runAs(user, 'unshare', [
+    '--user',
+    '--map-root-user',
+    '--mount',
+    process.execPath,
+    WRAPPERS,
+    dir,
+  ]);
+  if (r.code !== 0) throw new Error(`wrappers fixture exited with ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
