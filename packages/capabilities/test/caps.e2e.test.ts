@@ -64,6 +64,7 @@ describe('after execve in a new user namespace', () => {
       ...(process.getuid!() === 0 ? { uid: user.uid, gid: user.gid } : {}),
     });
     const pid = child.pid!;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       const mine = readlinkSync('/proc/self/ns/user');
       for (let i = 0; readlinkSync(`/proc/${pid}/ns/user`) === mine; i++) {
@@ -76,6 +77,7 @@ describe('after execve in a new user namespace', () => {
       expect(formatCaps(caps)).toBe('=');
     } finally {
       child.kill('SIGKILL');
+      await exited;
     }
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   noSubidUser,
   removeTree,
+  runAs,
   runNodeAs,
   subordinateRange,
   type TestUser,
@@ -170,6 +171,21 @@ describe('the single mapping (step 2) and the fallback', () => {
     await expect(
       applyIdMap(1, 'uid', map, { method: 'helper', path: '/nonexistent' }),
     ).rejects.toMatchObject({ code: 'ENOHELPER' });
+  });
+
+  it('recognises a helper given file capabilities instead of the setuid bit (as Fedora ships it)', async () => {
+    const user = testUser();
+    const dir = userTempDir(user, 'idmap-fcaps-');
+    dirs.push(dir);
+    const copy = join(dir, 'newuidmap');
+    copyFileSync(findHelper('uid')!.path, copy);
+    chmodSync(copy, 0o755);
+    if (process.getuid!() === 0) chownSync(copy, user.uid, user.gid);
+    expect(findHelper('uid', dir)?.privilege).toBe('none');
+    // The user may set file capabilities on its own file from its own user namespace.
+    const r = await runAs(user, 'unshare', ['-Ur', 'setcap', 'cap_setuid=ep', copy]);
+    expect(r.stderr).toBe('');
+    expect(findHelper('uid', dir)?.privilege).toBe('file-capabilities');
   });
 
   it('uses the subordinate ids when the user has them', () => {

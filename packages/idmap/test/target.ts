@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { runAs, STANDARD_PATH, type TestUser } from '@rootless-ts/testkit';
 
 /** A process of `user` in a new, still unmapped user namespace (made by unshare(1)). */
@@ -37,6 +37,8 @@ export async function startTarget(user: TestUser): Promise<Target> {
     stop: async () => {
       child.kill('SIGKILL');
       await exited;
+      // Nothing left behind: the namespace's only process is gone.
+      if (existsSync(`/proc/${pid}`)) throw new Error(`process ${pid} is still there`);
     },
   };
 }
