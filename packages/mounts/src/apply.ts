@@ -129,7 +129,7 @@ function applyOne(op: MountOp, state: State): void {
       withFd(fd, (dst) => {
         // runc's masking: an empty read-only tmpfs over a directory, /dev/null over anything else.
         const cover = fstatSync(dst).isDirectory()
-          ? newFilesystem('tmpfs', { size: '0', mode: '555' }, M.MOUNT_ATTR_RDONLY)
+          ? newFilesystem('tmpfs', { mode: '555' }, M.MOUNT_ATTR_RDONLY)
           : cloneTree(F.AT_FDCWD, '/dev/null', false);
         try {
           attach(cover, dst);
