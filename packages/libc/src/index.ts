@@ -7,6 +7,7 @@ export {
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
 export { ErrnoError, errnoError, isErrnoError } from './errors.js';
+export { type ReceivedFds, recvFds, sendFds } from './fdpass.js';
 export {
   close,
   closeRange,
