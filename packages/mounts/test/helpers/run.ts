@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runAs, type TestUser } from '@rootless-ts/testkit';
+import { expect } from 'vitest';
 import type { MountOp, RootfsOptions } from '../../src/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/apply-plan.mjs', import.meta.url));
@@ -23,6 +24,8 @@ export interface PlanResult {
   ok: boolean;
   error?: { name: string; message: string; op: string; path: string; code: string };
   checks: Record<string, CheckResult>;
+  fdsBefore: number[];
+  fdsAfter: number[];
 }
 
 /**
@@ -40,7 +43,10 @@ export async function runPlan(
   if (r.code !== 0) {
     throw new Error(`apply-plan fixture exited with ${r.code ?? r.signal}: ${r.stderr}`);
   }
-  return JSON.parse(r.stdout) as PlanResult;
+  const result = JSON.parse(r.stdout) as PlanResult;
+  // Whether the plan succeeded or failed, applyPlan closed every descriptor it opened.
+  expect(result.fdsAfter).toEqual(result.fdsBefore);
+  return result;
 }
 
 /** The locked-flags fixture, in a user namespace nested in one that mounted a nosuid,nodev,noexec tmpfs on dir. */
