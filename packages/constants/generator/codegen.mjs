@@ -57,6 +57,7 @@ const GROUPS = [
   ['socket', true],
   ['ioctl', true],
   ['statvfs', true],
+  ['fsMagic', true],
 ];
 const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 

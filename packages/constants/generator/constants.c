@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <linux/securebits.h>
@@ -40,6 +41,11 @@
 #ifndef ST_NOSYMFOLLOW
 /* statfs f_flags bit; the kernel has it (include/linux/statfs.h) but glibc 2.36 does not. */
 #define ST_NOSYMFOLLOW 0x2000
+#endif
+
+#ifndef MQUEUE_MAGIC
+/* statfs f_type of mqueue; the kernel defines it in ipc/mqueue.c, not in <linux/magic.h>. */
+#define MQUEUE_MAGIC 0x19800202
 #endif
 
 void rtc_constants(void);
@@ -509,15 +515,20 @@ void rtc_constants(void) {
   C(syscall, SYS_clone3);
   C(syscall, SYS_close_range);
   C(syscall, SYS_execveat);
+  C(syscall, SYS_fchownat);
   C(syscall, SYS_fsconfig);
   C(syscall, SYS_fsmount);
   C(syscall, SYS_fsopen);
   C(syscall, SYS_fspick);
   C(syscall, SYS_getpid);
   C(syscall, SYS_gettid);
+  C(syscall, SYS_getxattr);
   C(syscall, SYS_ioctl);
   C(syscall, SYS_kcmp);
+  C(syscall, SYS_lgetxattr);
   C(syscall, SYS_memfd_create);
+  C(syscall, SYS_mkdirat);
+  C(syscall, SYS_mknodat);
   C(syscall, SYS_mount);
   C(syscall, SYS_mount_setattr);
   C(syscall, SYS_move_mount);
@@ -528,10 +539,16 @@ void rtc_constants(void) {
   C(syscall, SYS_pidfd_send_signal);
   C(syscall, SYS_pivot_root);
   C(syscall, SYS_prctl);
+  C(syscall, SYS_recvmsg);
   C(syscall, SYS_seccomp);
+  C(syscall, SYS_sendmsg);
   C(syscall, SYS_setdomainname);
+  C(syscall, SYS_setgroups);
   C(syscall, SYS_sethostname);
   C(syscall, SYS_setns);
+  C(syscall, SYS_setresgid);
+  C(syscall, SYS_setresuid);
+  C(syscall, SYS_symlinkat);
   C(syscall, SYS_umount2);
   C(syscall, SYS_unshare);
   C(syscall, SYS_waitid);
@@ -597,6 +614,21 @@ void rtc_constants(void) {
   C(statvfs, ST_NODIRATIME);
   C(statvfs, ST_RELATIME);
   C(statvfs, ST_NOSYMFOLLOW);
+
+  /* fsMagic: statfs f_type values of <linux/magic.h> */
+  C(fsMagic, PROC_SUPER_MAGIC);
+  C(fsMagic, SYSFS_MAGIC);
+  C(fsMagic, TMPFS_MAGIC);
+  C(fsMagic, DEVPTS_SUPER_MAGIC);
+  C(fsMagic, CGROUP2_SUPER_MAGIC);
+  C(fsMagic, CGROUP_SUPER_MAGIC);
+  C(fsMagic, OVERLAYFS_SUPER_MAGIC);
+  C(fsMagic, NSFS_MAGIC);
+  C(fsMagic, MQUEUE_MAGIC);
+  C(fsMagic, EXT4_SUPER_MAGIC);
+  C(fsMagic, BTRFS_SUPER_MAGIC);
+  C(fsMagic, XFS_SUPER_MAGIC);
+  C(fsMagic, RAMFS_MAGIC);
 
   /* struct: layouts passed through FFI */
   STRUCT(clone_args, struct clone_args);

@@ -12,6 +12,7 @@ import {
   errnoMessage,
   errnoName,
   fcntl,
+  fsMagic,
   ioctl,
   mount,
   resolve,
@@ -64,6 +65,23 @@ describe('known values', () => {
     expect(arm64.syscall.SYS_clone3).toBe(435);
     expect(x64.syscall.SYS_umount2).toBe(166);
     expect(arm64.syscall.SYS_umount2).toBe(39);
+    expect(x64.syscall.SYS_setresuid).toBe(117);
+    expect(arm64.syscall.SYS_setresuid).toBe(147);
+    expect(x64.syscall.SYS_setgroups).toBe(116);
+    expect(arm64.syscall.SYS_setgroups).toBe(159);
+    expect(x64.syscall.SYS_lgetxattr).toBe(192);
+    expect(arm64.syscall.SYS_lgetxattr).toBe(9);
+  });
+
+  it('filesystem magics are the same on every architecture', () => {
+    for (const arch of [x64, arm64]) {
+      expect(arch.fsMagic.TMPFS_MAGIC).toBe(0x01021994);
+      expect(arch.fsMagic.PROC_SUPER_MAGIC).toBe(0x9fa0);
+      expect(arch.fsMagic.CGROUP2_SUPER_MAGIC).toBe(0x63677270);
+      expect(arch.fsMagic.MQUEUE_MAGIC).toBe(0x19800202);
+      expect(arch.fsMagic.XFS_SUPER_MAGIC).toBe(0x58465342);
+    }
+    expect(arm64.fsMagic).toEqual(x64.fsMagic);
   });
 
   it('arm64 open flags differ from x64', () => {
@@ -167,6 +185,7 @@ describe('API', () => {
     expect(syscall).toBe(constants.syscall);
     expect(ioctl).toBe(constants.ioctl);
     expect(statvfs).toBe(constants.statvfs);
+    expect(fsMagic).toBe(constants.fsMagic);
     expect(struct).toBe(constants.struct);
   });
 

@@ -55,14 +55,9 @@ function privilegeOf(file: string, mode: number, owner: number): HelperPrivilege
   return hasFileCapabilities(file) ? 'file-capabilities' : 'none';
 }
 
-// lgetxattr is not in Node's fs API; its syscall number comes from @rootless-ts/constants when
-// the generator lists it, else from this table (the two architectures the project builds for).
-const LGETXATTR: Partial<Record<string, number>> = { x64: 192, arm64: 9 };
-
 /** True when the file carries a `security.capability` extended attribute (file capabilities). */
 function hasFileCapabilities(file: string): boolean {
-  const nr = (SYS as Partial<Record<string, number>>).SYS_lgetxattr ?? LGETXATTR[process.arch];
-  if (nr === undefined) return false;
+  // lgetxattr is not in Node's fs API.
   // size 0 asks only for the value's length: >= 0 when present, -1 (ENODATA) when absent.
-  return rawSyscall(nr, file, 'security.capability', null, 0) >= 0;
+  return rawSyscall(SYS.SYS_lgetxattr, file, 'security.capability', null, 0) >= 0;
 }

@@ -32,17 +32,10 @@ export function checkedSyscall(
   return check(rawSyscall(nr, ...args), name, path, dest);
 }
 
-// Syscall numbers @rootless-ts/constants does not generate yet (asked for; remove once it does).
-const FALLBACK: Record<string, Record<string, number>> = {
-  x64: { SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119 },
-  arm64: { SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149 },
-};
-
-/** The syscall number of `name` (e.g. 'SYS_setresuid') for this architecture. */
-export function sysno(name: string): number {
-  const nr =
-    (SYS as unknown as Record<string, number | undefined>)[name] ?? FALLBACK[process.arch]?.[name];
-  if (nr === undefined)
-    throw new Error(`@rootless-ts/libc: no syscall number for ${name} on ${process.arch}`);
-  return nr;
+/**
+ * The syscall number of `name` (e.g. 'SYS_setresuid') for this architecture, from
+ * @rootless-ts/constants. Kept for process.ts's callers; new code can use `SYS.SYS_*` directly.
+ */
+export function sysno(name: keyof typeof SYS): number {
+  return SYS[name];
 }
