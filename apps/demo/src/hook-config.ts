@@ -1,0 +1,23 @@
+import type { MountOp } from '@rootless-ts/mounts';
+
+/**
+ * What the setup hook (hook.ts) does in the container's first process, before exec: plain JSON
+ * data made by the planner in the parent, handed over as the hook's config.
+ */
+export interface HookConfig {
+  /** With --root: the whole mount plan (root bind, /proc, /dev, /sys, /etc files, volumes, pivot_root). */
+  mounts?: MountOp[];
+  /** Without --root: the host's files, but a /proc of the container's own (and a devpts with -t). */
+  ownProc?: boolean;
+  /** -t: a pty from the container's devpts, its slave as 0-2, the master sent to the parent. */
+  tty?: {
+    /** The slave's owner: the command's final credentials. */
+    uid: number;
+    gid: number;
+    /** The host terminal's size, when it has one. */
+    rows?: number;
+    cols?: number;
+  };
+  /** `rootless caps`: print the capabilities before exec, with this label. */
+  printCaps?: string;
+}

@@ -1,0 +1,81 @@
+/**
+ * The setup hook of `rootless run`: the launcher imports this module by path, and calls `setup`
+ * synchronously in the container's first process (PID 1 of the new pid namespace, root of the
+ * new user namespace), after the id mapping and before exec. It must stay synchronous: the
+ * launcher's event loop is frozen while it runs. It only applies what the planner decided
+ * (hook-config.ts): the mount plan, the container's own /proc, the terminal.
+ */
+import { fchownSync, writeSync } from 'node:fs';
+import { formatCaps, getCaps } from '@rootless-ts/capabilities';
+import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
+import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
+import { applyPlan } from '@rootless-ts/mounts';
+import type { HookConfig } from './hook-config.js';
+
+/** The part of the namespaces package's SetupContext this hook uses. */
+interface Context {
+  config: unknown;
+  sendFd?: (fd: number) => void;
+}
+
+export function setup(ctx: Context): void {
+  const cfg = ctx.config as HookConfig;
+  if (cfg.printCaps !== undefined) {
+    writeSync(1, `${cfg.printCaps}${formatCaps(getCaps())}\n`);
+  }
+  if (cfg.mounts) applyPlan(cfg.mounts);
+  else if (cfg.ownProc) ownProc(cfg.tty !== undefined);
+  if (cfg.tty) openTerminal(ctx, cfg.tty);
+}
+
+/**
+ * Keeps the host's files but mounts a procfs of the container's pid namespace on /proc (so `ps`
+ * shows only the container), after making every mount a slave: nothing leaks to the host. With
+ * a terminal, a devpts instance of the container's own on /dev/pts too.
+ */
+function ownProc(pts: boolean): void {
+  mount(null, '/', null, M.MS_REC | M.MS_SLAVE, null);
+  mount('proc', '/proc', 'proc', M.MS_NOSUID | M.MS_NODEV | M.MS_NOEXEC, null);
+  if (pts) {
+    mount(
+      'devpts',
+      '/dev/pts',
+      'devpts',
+      M.MS_NOSUID | M.MS_NOEXEC,
+      'newinstance,ptmxmode=0666,mode=0620',
+    );
+  }
+}
+
+/**
+ * A pty of the container's own devpts: open its ptmx, unlock it, open the peer (TIOCGPTPEER:
+ * no path lookup), give it to the command's final user, make it 0-2 (the launcher then makes it
+ * the controlling terminal after setsid), and send the master to the parent.
+ */
+function openTerminal(ctx: Context, tty: NonNullable<HookConfig['tty']>): void {
+  if (typeof ctx.sendFd !== 'function') {
+    throw new Error('-t needs a @rootless-ts/namespaces that can pass descriptors (sendFd)');
+  }
+  // /dev/ptmx is a symlink to pts/ptmx in the mount plan; without --root, the new instance's.
+  const master = open('/dev/pts/ptmx', F.O_RDWR | F.O_NOCTTY | F.O_CLOEXEC);
+  try {
+    ioctl(master, IO.TIOCSPTLCK, new Uint8Array(4)); // unlockpt
+    if (tty.rows && tty.cols) {
+      const ws = new Uint8Array(8);
+      const v = new DataView(ws.buffer);
+      v.setUint16(0, tty.rows, true);
+      v.setUint16(2, tty.cols, true);
+      ioctl(master, IO.TIOCSWINSZ, ws);
+    }
+    const slave = ioctl(master, IO.TIOCGPTPEER, F.O_RDWR | F.O_NOCTTY | F.O_CLOEXEC);
+    try {
+      fchownSync(slave, tty.uid, tty.gid);
+      for (const fd of [0, 1, 2]) dup3(slave, fd, 0);
+    } finally {
+      close(slave);
+    }
+    ctx.sendFd(master);
+  } finally {
+    close(master);
+  }
+}

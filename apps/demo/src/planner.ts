@@ -1,0 +1,144 @@
+import type { IdMap } from '@rootless-ts/idmap';
+import { toHostId } from '@rootless-ts/idmap';
+import { type HostProbe, MountError, type MountOp, planRootfs } from '@rootless-ts/mounts';
+import type { SetupHookSpec, SpawnOptions } from '@rootless-ts/namespaces';
+import { buildEnv } from './env.js';
+import { RootlessError } from './errors.js';
+import type { HookConfig } from './hook-config.js';
+import type { RunRequest } from './options.js';
+import { type ResolvedUser, resolveUser, type UserDb } from './users.js';
+
+/** What the planner needs to know about the host, gathered before planning (so it stays pure). */
+export interface HostFacts {
+  /** The id maps that will be applied, and how. */
+  idmap: { mode: 'subordinate' | 'single'; uidMap: IdMap; gidMap: IdMap };
+  /** The container's /etc/passwd and /etc/group. */
+  userDb: UserDb;
+  /** The host's hostname (the UTS namespace starts with a copy of it). */
+  hostname: string;
+  /** The host's TERM. */
+  term?: string;
+  /** Whether a container path is a directory (in the root filesystem, or the host's files). */
+  isDir(path: string): boolean;
+  /** Absolute path of the built setup hook module. */
+  hookModule: string;
+  /** Host terminal size, for -t. */
+  winsize?: { rows: number; cols: number };
+  /** Tells what host paths are (planRootfs's probe), injectable in tests. */
+  probe?: HostProbe;
+}
+
+/** Everything `rootless run` will do, as data: spawn options (without the id mapper) and the hook's work. */
+export interface RunPlan {
+  spawn: Omit<SpawnOptions, 'idmap' | 'stdio'>;
+  hook: HookConfig;
+  user: ResolvedUser;
+}
+
+/** The container ids the invoking user becomes: root under the single mapping, else --map-uid/--map-gid. */
+export function mappedIds(
+  req: Pick<RunRequest, 'mapUid' | 'mapGid'>,
+  mode: 'subordinate' | 'single',
+): { uid: number; gid: number } {
+  return mode === 'single' ? { uid: 0, gid: 0 } : { uid: req.mapUid, gid: req.mapGid };
+}
+
+function describeMap(map: IdMap): string {
+  return map
+    .map((l) =>
+      l.count === 1 ? `${l.containerId}` : `${l.containerId}-${l.containerId + l.count - 1}`,
+    )
+    .join(', ');
+}
+
+/** Turns a request and the host's facts into the plan (pure: no system call, no file read). */
+export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
+  const user = resolveUser(req.user, facts.userDb, mappedIds(req, facts.idmap.mode));
+  const { uidMap, gidMap } = facts.idmap;
+  if (toHostId(uidMap, user.uid) === undefined) {
+    throw new RootlessError(
+      '--user',
+      `uid ${user.uid} is not mapped in the container (mapped uids: ${describeMap(uidMap)})`,
+    );
+  }
+  if (toHostId(gidMap, user.gid) === undefined) {
+    throw new RootlessError(
+      '--user',
+      `gid ${user.gid} is not mapped in the container (mapped gids: ${describeMap(gidMap)})`,
+    );
+  }
+  // Under the single mapping setgroups is denied: no supplementary group can be set. Otherwise
+  // only mapped groups can be.
+  user.groups =
+    facts.idmap.mode === 'single'
+      ? []
+      : user.groups.filter((g) => toHostId(gidMap, g) !== undefined);
+
+  const hostname = req.hostname ?? facts.hostname;
+  const env = buildEnv({
+    home: user.home,
+    hostname,
+    extra: req.env,
+    ...(facts.term !== undefined ? { term: facts.term } : {}),
+  });
+  const cwd = req.workdir ?? (facts.isDir(user.home) ? user.home : '/');
+
+  const hook: HookConfig = {};
+  if (req.root !== undefined) {
+    try {
+      hook.mounts = planRootfs(
+        {
+          root: req.root,
+          ipcns: true,
+          volumes: req.volumes,
+          ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
+          ...(req.workdir !== undefined ? { workdir: req.workdir } : {}),
+        },
+        facts.probe,
+      );
+    } catch (e) {
+      throw planFailure(e, req);
+    }
+  } else {
+    hook.ownProc = true;
+  }
+  if (req.tty) {
+    hook.tty = { uid: user.uid, gid: user.gid };
+    if (facts.winsize) {
+      hook.tty.rows = facts.winsize.rows;
+      hook.tty.cols = facts.winsize.cols;
+    }
+  }
+  const setup: SetupHookSpec[] = [{ module: facts.hookModule, config: hook }];
+  const spawn: RunPlan['spawn'] = {
+    argv: req.command,
+    env,
+    cwd,
+    namespaces: ['user', 'mnt', 'pid', 'uts', 'ipc'],
+    uid: user.uid,
+    gid: user.gid,
+    groups: user.groups,
+    setup,
+  };
+  if (req.hostname !== undefined) spawn.hostname = req.hostname;
+  if (req.tty) {
+    spawn.newSession = true;
+    spawn.controllingTerminal = 0;
+  }
+  return { spawn, hook, user };
+}
+
+/** A plan error names the option it comes from. */
+function planFailure(e: unknown, req: RunRequest): unknown {
+  if (!(e instanceof MountError)) return e;
+  const message = e.message.replace(/^plan:\s*/, '');
+  if (e.path !== undefined && e.path === req.root) return new RootlessError('--root', message);
+  const volume = req.volumes.find((v) => v.source === e.path || v.target === e.path);
+  if (volume) {
+    const spec = `${volume.source}:${volume.target}:${volume.readonly ? 'ro' : 'rw'}`;
+    return new RootlessError(`--volume ${spec}`, message);
+  }
+  return new RootlessError('mount plan', message);
+}
+
+export type { MountOp };

@@ -1,0 +1,148 @@
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
+import { MountError } from '@rootless-ts/mounts';
+import { type NamespacedProcess, rootlessIdMap, SpawnError, spawn } from '@rootless-ts/namespaces';
+import { errorLine, RootlessError } from './errors.js';
+import type { RunRequest } from './options.js';
+import { planRun, type RunPlan } from './planner.js';
+import { forwardSignals } from './signals.js';
+import { exitStatus } from './status.js';
+import { hostWinsize, type Relay, relayTerminal } from './terminal.js';
+import { isDirInRoot, readUserDb } from './users.js';
+
+/** The built setup hook, beside this module in dist/. */
+export function hookModulePath(): string {
+  return fileURLToPath(new URL('./hook.js', import.meta.url));
+}
+
+/** Prints one line on stderr. */
+export function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * `rootless run`: plan (id maps, user, environment, mounts: all before any namespace exists),
+ * then spawn, relay, wait. Resolves to the exit status: the command's own, 128+N for a signal,
+ * 125 for our own failures (one line on stderr), 126/127 when the command cannot be executed.
+ */
+export async function runContainer(req: RunRequest): Promise<number> {
+  let plan: RunPlan;
+  let idmap: ReturnType<typeof rootlessIdMap>;
+  try {
+    idmap = rootlessIdMap({ mapUid: req.mapUid, mapGid: req.mapGid });
+    if (req.root !== undefined) checkRoot(req.root);
+    plan = planRun(req, {
+      idmap: idmap.plan,
+      userDb: readUserDb(req.root),
+      hostname: osHostname(),
+      ...(process.env.TERM !== undefined ? { term: process.env.TERM } : {}),
+      isDir: (p) => (req.root !== undefined ? isDirInRoot(req.root, p) : isHostDir(p)),
+      hookModule: hookModulePath(),
+      ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
+    });
+  } catch (e) {
+    say(errorLine(describe(e, req)));
+    return (e as RootlessError).status ?? 125;
+  }
+  if (idmap.plan.mode === 'single') {
+    say(
+      `rootless: warning: ${idmap.plan.reason.message}: falling back to a single id mapping (you are root inside, no other id exists)`,
+    );
+  }
+
+  const forwarder = forwardSignals({ tty: req.tty });
+  let child: NamespacedProcess;
+  try {
+    child = await spawn({
+      ...plan.spawn,
+      idmap: idmap.idmap,
+      stdio: req.tty ? 'ignore' : 'inherit',
+    });
+  } catch (e) {
+    forwarder.stop();
+    const err = describe(e, req);
+    say(errorLine(err));
+    return err instanceof RootlessError ? err.status : 125;
+  }
+  forwarder.attach(child.pid);
+  let relay: Relay | undefined;
+  if (req.tty) {
+    const master = (child as NamespacedProcess & { receivedFds?: number[] }).receivedFds?.[0];
+    if (master === undefined) {
+      child.kill('SIGKILL');
+      await child.exited;
+      forwarder.stop();
+      say('rootless: -t: the container did not send its terminal');
+      return 125;
+    }
+    relay = relayTerminal(master);
+  }
+  const status = await child.exited;
+  if (relay) {
+    await Promise.race([relay.drained, new Promise((r) => setTimeout(r, 500))]);
+    relay.restore();
+  }
+  forwarder.stop();
+  return forwarder.emulated !== undefined ? 128 + forwarder.emulated : exitStatus(status);
+}
+
+function checkRoot(root: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RootlessError(
+      '--root',
+      code === 'ENOENT' ? `${root} does not exist` : `cannot use ${root}: ${code}`,
+    );
+  }
+  if (!st.isDirectory()) throw new RootlessError('--root', `${root} is not a directory`);
+}
+
+/** A host directory the invoking user (the container's default user) can enter. */
+function isHostDir(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Turns any failure into a RootlessError naming what failed and why. */
+export function describe(e: unknown, req: RunRequest): RootlessError | Error {
+  if (e instanceof RootlessError) return e;
+  const cmd = req.command[0] ?? '';
+  if (e instanceof SpawnError) {
+    const why = e.message.replace(/^\w+: /, '');
+    switch (e.step) {
+      case 'exec':
+        if (e.code === 'ENOENT') return new RootlessError(cmd, 'command not found', 127);
+        if (e.code === 'EACCES') return new RootlessError(cmd, 'permission denied', 126);
+        return new RootlessError(cmd, `cannot execute: ${why}`, 126);
+      case 'idmap':
+        return new RootlessError('mapping ids (newuidmap/newgidmap)', why);
+      case 'setup':
+        return new RootlessError('setting up the container', why);
+      case 'chdir':
+        return new RootlessError(
+          req.workdir !== undefined ? '--workdir' : 'working directory',
+          why,
+        );
+      case 'credentials':
+        return new RootlessError('switching to the user', why);
+      case 'hostname':
+        return new RootlessError('--hostname', why);
+      default:
+        return new RootlessError(`starting the container (${e.step})`, why);
+    }
+  }
+  if (e instanceof SubidParseError || e instanceof IdMapError) {
+    return new RootlessError('id mapping', e.message);
+  }
+  if (e instanceof MountError) return new RootlessError('mount plan', e.message);
+  return new RootlessError('run', e instanceof Error ? e.message : String(e));
+}

@@ -1,0 +1,76 @@
+import { ReadStream, WriteStream } from 'node:tty';
+import { fcntl as F, ioctl as IO } from '@rootless-ts/constants';
+import { fcntl, ioctl } from '@rootless-ts/libc';
+
+/** The host terminal's size, if stdout (else stdin) is a terminal. */
+export function hostWinsize(): { rows: number; cols: number } | undefined {
+  const out = process.stdout;
+  if (out.isTTY && out.rows && out.columns) return { rows: out.rows, cols: out.columns };
+  return undefined;
+}
+
+export function setWinsize(fd: number, size: { rows: number; cols: number }): void {
+  const ws = new Uint8Array(8);
+  const v = new DataView(ws.buffer);
+  v.setUint16(0, size.rows, true);
+  v.setUint16(2, size.cols, true);
+  ioctl(fd, IO.TIOCSWINSZ, ws);
+}
+
+export interface Relay {
+  /** Settles once the container's output has been copied to the end (EIO on the master). */
+  readonly drained: Promise<void>;
+  /** Puts the host terminal back as it was. */
+  restore(): void;
+}
+
+/**
+ * Relays the host terminal (in raw mode: keys such as Ctrl-C go to the container's terminal,
+ * whose line discipline turns them into signals) to the pty master, and the master's output to
+ * stdout; forwards window size changes (SIGWINCH) as TIOCSWINSZ on the master.
+ */
+export function relayTerminal(master: number): Relay {
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  // Separate descriptors for reading and writing: each stream owns and closes its own.
+  const writeFd = fcntl(master, F.F_DUPFD_CLOEXEC, 0);
+  const fromContainer = new ReadStream(master);
+  const toContainer = new WriteStream(writeFd);
+  toContainer.on('error', () => {});
+  const onData = (d: Buffer) => toContainer.write(d);
+  stdin.on('data', onData);
+  stdin.resume();
+  const onResize = () => {
+    const size = hostWinsize();
+    if (size) {
+      try {
+        setWinsize(writeFd, size);
+      } catch {
+        // The container is gone.
+      }
+    }
+  };
+  process.on('SIGWINCH', onResize);
+  const drained = new Promise<void>((resolve) => {
+    fromContainer.on('data', (d: Buffer) => process.stdout.write(d));
+    // Once every slave descriptor is closed, reading the master fails with EIO: the end.
+    fromContainer.on('error', () => resolve());
+    fromContainer.on('end', () => resolve());
+    fromContainer.on('close', () => resolve());
+  });
+  let restored = false;
+  return {
+    drained,
+    restore() {
+      if (restored) return;
+      restored = true;
+      process.off('SIGWINCH', onResize);
+      stdin.off('data', onData);
+      stdin.pause();
+      if (raw) stdin.setRawMode(false);
+      fromContainer.destroy();
+      toContainer.destroy();
+    },
+  };
+}
