@@ -47,7 +47,7 @@ export function sendFds(
     control.writeBigUInt64LE(BigInt(CMSG_HEADER + 4 * fds.length), 0);
     control.writeInt32LE(S.SOL_SOCKET, WORD);
     control.writeInt32LE(S.SCM_RIGHTS, WORD + 4);
-    fds.forEach((fd, i) => control.writeInt32LE(fd, CMSG_HEADER + 4 * i));
+    for (const [i, fd] of fds.entries()) control.writeInt32LE(fd, CMSG_HEADER + 4 * i);
   }
   const msg = {
     msg_name: null,

@@ -22,6 +22,11 @@ export interface SetupContext {
   /** The program's argv and environment ("K=V"), as they will be executed. */
   argv: readonly string[];
   env: readonly string[];
+  /**
+   * Hands a descriptor to the parent (SCM_RIGHTS), where it appears in the process handle's
+   * `receivedFds`, in order. A terminal's master side is the usual one.
+   */
+  sendFd(fd: number): void;
 }
 
 export type SetupHook = (ctx: SetupContext) => void;
@@ -49,16 +54,29 @@ function step<T>(name: SpawnStep, fn: () => T): T {
  * program is executed. Returns the child's exit status when it gives up; never returns after a
  * successful execve. It must stay synchronous: the event loop is frozen here.
  */
-export function runChild(cfg: LaunchConfig, hooks: SetupHook[], channel: SyncChannel): number {
+export function runChild(
+  cfg: LaunchConfig,
+  hooks: SetupHook[],
+  channel: SyncChannel,
+  join?: JoinFds,
+): number {
   try {
     // readlink of /proc/self still goes through the host's procfs: the host pid (DESIGN 1.8).
     const hostPid = step('identity', () => Number(readlinkSync('/proc/self')));
-    channel.send({ t: 'pid', pid: hostPid });
+    if (join) step('join', () => joinRest(join));
+    channel.send({
+      t: 'pid',
+      pid: hostPid,
+      ...(join?.intermediate ? { intermediate: join.intermediate } : {}),
+    });
     if (channel.receive()?.t !== 'mapped') return 1;
 
     // The id the invoking user was mapped to: the program's default identity.
     const own = { uid: libc.getuid(), gid: libc.getgid() };
-    const mapped = own.uid !== OVERFLOW_ID;
+    // Credentials are only ours to choose inside a user namespace we created or joined.
+    const inUserns =
+      cfg.namespaces.includes('user') || (join?.early.some((ns) => ns.kind === 'user') ?? false);
+    const mapped = inUserns && own.uid !== OVERFLOW_ID;
     // Become root inside for the setup, where root is mapped (full capabilities are ours anyway
     // as the namespace's creator; this makes files the hooks create belong to root inside).
     if (mapped && isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map')) {
@@ -77,6 +95,9 @@ export function runChild(cfg: LaunchConfig, hooks: SetupHook[], channel: SyncCha
       namespaces: cfg.namespaces,
       argv: cfg.argv,
       env: cfg.env,
+      sendFd: (fd) => {
+        libc.sendFds(cfg.fdChannel, [fd], 'f');
+      },
     };
     cfg.setup.forEach((spec, i) => {
       step('setup', () => hooks[i]!({ ...ctx, config: spec.config }));
@@ -102,6 +123,25 @@ export function runChild(cfg: LaunchConfig, hooks: SetupHook[], channel: SyncCha
 }
 
 const OVERFLOW_ID = 65534;
+
+/** Namespace descriptors of the process being entered, opened by the launcher before cloning. */
+export interface JoinFds {
+  /** setns'd by the intermediate child before it clones this one (user, then pid). */
+  early: Array<{ kind: string; fd: number; flag: number }>;
+  /** setns'd by this child itself (mnt, uts, ipc, net, cgroup, time). */
+  rest: Array<{ kind: string; fd: number; flag: number }>;
+  intermediate?: number;
+}
+
+function joinRest(join: JoinFds): void {
+  for (const ns of join.rest) {
+    try {
+      libc.setns(ns.fd, ns.flag);
+    } catch (e) {
+      throw Object.assign(e as Error, { path: `/proc/<pid>/ns/${ns.kind}` });
+    }
+  }
+}
 
 function isMapped(id: number, file: string): boolean {
   return readFileSync(file, 'utf8')
@@ -162,6 +202,7 @@ function execProgram(cfg: LaunchConfig, channel: SyncChannel): number {
     // keep the channel close-on-exec (its EOF confirms the exec), close everything else.
     for (let fd = 0; fd < cfg.keepFds; fd++) libc.fcntl(fd, F.F_SETFD, 0);
     libc.fcntl(channel.fd, F.F_SETFD, F.FD_CLOEXEC);
+    // The fd channel and everything else above the channel: closed.
     libc.closeRange(channel.fd + 1, 0xffffffff, 0);
     const path = findProgram(program, cfg.searchPath);
     libc.execve(path, cfg.argv, cfg.env);

@@ -6,6 +6,7 @@ export type SpawnStep =
   | 'clone'
   | 'idmap'
   | 'identity'
+  | 'join'
   | 'hostname'
   | 'setup'
   | 'credentials'

@@ -18,6 +18,8 @@ export {
 export type { LaunchConfig, SetupHookSpec } from './protocol.js';
 export type { ExitStatus } from './reaper.js';
 export {
+  type EnterOptions,
+  enter,
   type IdMapper,
   launchConfig,
   type NamespacedProcess,

@@ -7,13 +7,14 @@
  *
  * Usage: node --single-threaded launcher.js CHANNEL_FD
  */
+import { readlinkSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { clone as CL, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { runChild, type SetupHook } from './child.js';
+import { type JoinFds, runChild, type SetupHook } from './child.js';
 import { serializeError } from './errors.js';
-import { cloneFlags } from './kinds.js';
-import type { SetupHookSpec } from './protocol.js';
+import { cloneFlag, cloneFlags } from './kinds.js';
+import type { LaunchConfig, SetupHookSpec } from './protocol.js';
 import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
@@ -42,19 +43,71 @@ async function main(): Promise<number> {
     channel.trySend({ t: 'error', error: serializeError('setup', e) });
     return 1;
   }
-  const flags =
-    CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | cloneFlags(cfg.namespaces) | signal.SIGCHLD;
+  const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
   try {
-    libc.clone(() => runChild(cfg, hooks, channel), flags);
+    if (cfg.join) {
+      const join = openJoinFds(cfg.join);
+      libc.clone(() => runJoiner(cfg, hooks, channel, join), flags);
+    } else {
+      libc.clone(() => runChild(cfg, hooks, channel), flags | cloneFlags(cfg.namespaces));
+    }
   } catch (e) {
-    channel.trySend({ t: 'error', error: serializeError('clone', e) });
+    channel.trySend({ t: 'error', error: serializeError(cfg.join ? 'join' : 'clone', e) });
     return 1;
   }
   // Reached only when the child gave up before exec (it reported why).
   return 0;
 }
 
+/**
+ * Opens the namespaces of the process to enter. The user namespace comes first (it grants the
+ * capabilities the other setns calls need); a pid namespace only applies to children, so the
+ * child that joins it clones the one that runs the program.
+ */
+function openJoinFds(join: NonNullable<LaunchConfig['join']>): JoinFds {
+  const out: JoinFds = { early: [], rest: [] };
+  for (const kind of join.namespaces) {
+    const path = `/proc/${join.pid}/ns/${kind}`;
+    // Already there (the host's own, say): setns into one's own user namespace fails (EINVAL).
+    if (readlinkSync(path) === readlinkSync(`/proc/self/ns/${kind}`)) continue;
+    const entry = { kind, fd: libc.open(path, F.O_RDONLY | F.O_CLOEXEC), flag: cloneFlag(kind) };
+    (kind === 'user' || kind === 'pid' ? out.early : out.rest).push(entry);
+  }
+  out.early.sort((a, b) => Number(b.kind === 'user') - Number(a.kind === 'user'));
+  return out;
+}
+
+/**
+ * The clone child of enter(): joins the user and pid namespaces; for a pid namespace, which
+ * only applies to children, it then clones the process that runs the program.
+ */
+function runJoiner(
+  cfg: LaunchConfig,
+  hooks: SetupHook[],
+  channel: SyncChannel,
+  join: JoinFds,
+): number {
+  try {
+    for (const ns of join.early) libc.setns(ns.fd, ns.flag);
+    if (!join.early.some((ns) => ns.kind === 'pid')) return runChild(cfg, hooks, channel, join);
+    const intermediate = Number(readlinkSync('/proc/self'));
+    const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
+    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }), flags);
+    return 0;
+  } catch (e) {
+    channel.trySend({ t: 'error', error: serializeError('join', e) });
+    return 1;
+  }
+}
+
 main().then(
   (code) => process.exit(code),
-  () => process.exit(1),
+  (e) => {
+    // A bug of ours: tell the parent rather than the program's stderr.
+    new SyncChannel(Number(process.argv[2])).trySend({
+      t: 'error',
+      error: serializeError('launcher', e),
+    });
+    process.exit(1);
+  },
 );

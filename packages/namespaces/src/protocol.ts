@@ -48,6 +48,10 @@ export interface LaunchConfig {
   dieWithParent: boolean;
   /** Descriptors 0..keepFds-1 are handed to the program; the channel is descriptor keepFds. */
   keepFds: number;
+  /** Descriptors handed to the parent by setup hooks go over descriptor keepFds + 1. */
+  fdChannel: number;
+  /** Join the namespaces of a running process instead of creating new ones (enter). */
+  join?: { pid: number; namespaces: NamespaceKind[] };
   /** Make the program a session leader with descriptor `controllingTerminal` as its terminal. */
   newSession: boolean;
   controllingTerminal?: number;

@@ -2,8 +2,10 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import * as libc from '@rootless-ts/libc';
 import { SpawnError } from './errors.js';
 import { Inbox, type InboxEvent } from './inbox.js';
+import { namespaceDifferences, namespaceOf } from './inspect.js';
 import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
 import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
@@ -61,6 +63,8 @@ export interface NamespacedProcess {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  /** Descriptors the setup hooks sent with `ctx.sendFd`, in order; the caller owns (and closes) them. */
+  readonly receivedFds: readonly number[];
   /** Settles when the program has ended and its piped output has been read to the end. */
   readonly exited: Promise<ExitStatus>;
   /** Sends a signal (default SIGTERM); false when the program is already gone. */
@@ -126,6 +130,7 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     noNewPrivileges: options.noNewPrivileges ?? true,
     dieWithParent: options.dieWithParent ?? true,
     keepFds,
+    fdChannel: keepFds + 1,
     newSession: options.newSession ?? options.controllingTerminal !== undefined,
   };
   if (options.hostname !== undefined) cfg.hostname = options.hostname;
@@ -148,8 +153,59 @@ function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec]
  * confirmed); rejects with a SpawnError naming the failed step, after making sure nothing it
  * started is left running.
  */
-export async function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
-  const cfg = launchConfig(options);
+export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
+  return start(launchConfig(options), options);
+}
+
+export type EnterOptions = Omit<
+  SpawnOptions,
+  'namespaces' | 'idmap' | 'hostname' | 'domainname'
+> & {
+  /** The namespaces to join (default: every kind in which the target differs from this process). */
+  namespaces?: Array<NamespaceKind | 'mount'>;
+};
+
+/**
+ * Runs a program inside the namespaces of a running process (host pid `pid`), as `nsenter` or
+ * `podman exec` do: the launcher's child joins them with setns, the user namespace first.
+ */
+export function enter(pid: number, options: EnterOptions): Promise<NamespacedProcess> {
+  if (!Number.isInteger(pid) || pid <= 0) {
+    return Promise.reject(new SpawnError({ step: 'options', message: `bad pid ${pid}` }));
+  }
+  let kinds: NamespaceKind[];
+  try {
+    // Its user namespace must be readable: this also refuses a pid that does not exist.
+    namespaceOf(pid, 'user');
+    kinds = options.namespaces
+      ? options.namespaces.map(parseNamespaceKind)
+      : namespaceDifferences(pid, 'self');
+  } catch (e) {
+    const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return Promise.reject(
+      new SpawnError(
+        gone
+          ? {
+              step: 'join',
+              message: `no process ${pid}`,
+              code: 'ESRCH',
+              errno: 3,
+              path: `/proc/${pid}`,
+            }
+          : { step: 'join', message: (e as Error).message, ...errnoOf(e) },
+        { cause: e },
+      ),
+    );
+  }
+  const cfg = launchConfig({ ...options, namespaces: [] });
+  cfg.join = { pid, namespaces: kinds };
+  return start(cfg, options);
+}
+
+async function start(
+  cfg: LaunchConfig,
+  options: SpawnOptions | EnterOptions,
+): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const channelFd = cfg.keepFds;
   const plumbing = new Plumbing(stdioOf(options.stdio), options.extraFds ?? []);
@@ -180,8 +236,19 @@ export async function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
     });
   });
   const send = (m: ToChild) => channel.write(encode(m));
+  const receivedFds: number[] = [];
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
+  // enter() into a pid namespace: the child that cloned the program's process, to be killed
+  // (like the launcher) before the exec, and reaped.
+  let intermediate = 0;
+  let intermediateExit: Promise<ExitStatus> | undefined;
+  const killHelpers = async () => {
+    expectLauncherExit = true;
+    launcher.kill('SIGKILL');
+    if (intermediate) killQuietly(intermediate, 'SIGKILL');
+    await Promise.all([launcherGone, intermediateExit]);
+  };
 
   const expect = async (
     step: 'handshake' | 'setup' | 'exec',
@@ -204,11 +271,13 @@ export async function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
   try {
     send({ t: 'config', config: cfg });
     const hello = await expect('handshake', timeoutMs, "the child's pid", 'pid');
-    pid = (hello as { pid: number }).pid;
+    ({ pid, intermediate = 0 } = hello as { pid: number; intermediate?: number });
     exit = watchExit(pid);
-    if (options.idmap) {
+    if (intermediate) intermediateExit = watchExit(intermediate);
+    const idmap = 'idmap' in options ? options.idmap : undefined;
+    if (idmap) {
       try {
-        await options.idmap(pid);
+        await idmap(pid);
       } catch (e) {
         throw new SpawnError(
           { step: 'idmap', message: (e as Error).message, ...errnoOf(e) },
@@ -218,25 +287,29 @@ export async function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
     }
     send({ t: 'mapped' });
     await expect('setup', options.setupTimeoutMs ?? 60_000, 'the child to be set up', 'ready');
+    receivedFds.push(...plumbing.receiveFds());
     // The launcher must be gone before the child executes (DESIGN 1.4).
-    expectLauncherExit = true;
-    launcher.kill('SIGKILL');
-    await launcherGone;
+    await killHelpers();
     send({ t: 'exec' });
     await expect('exec', timeoutMs, 'the exec to be confirmed', 'eof');
   } catch (e) {
-    expectLauncherExit = true;
-    launcher.kill('SIGKILL');
     if (pid) killQuietly(pid, 'SIGKILL');
-    await Promise.all([launcherGone, exit]);
+    await Promise.all([killHelpers(), exit]);
+    for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e;
   }
   channel.destroy();
-  return handle(pid, plumbing, exit);
+  plumbing.closeFdChannel();
+  return handle(pid, plumbing, exit, receivedFds);
 }
 
-function handle(pid: number, plumbing: Plumbing, reaped: Promise<ExitStatus>): NamespacedProcess {
+function handle(
+  pid: number,
+  plumbing: Plumbing,
+  reaped: Promise<ExitStatus>,
+  receivedFds: number[],
+): NamespacedProcess {
   let done = false;
   const streams = [plumbing.stdout, plumbing.stderr].filter((s): s is Readable => s !== null);
   const exited = reaped.then(async (status) => {
@@ -257,6 +330,7 @@ function handle(pid: number, plumbing: Plumbing, reaped: Promise<ExitStatus>): N
     stdin: plumbing.stdin,
     stdout: plumbing.stdout,
     stderr: plumbing.stderr,
+    receivedFds,
     exited,
     kill(signal: NodeJS.Signals | number = 'SIGTERM') {
       if (done) return false;

@@ -17,6 +17,8 @@ export class Plumbing {
   readonly stdout: Readable | null = null;
   readonly stderr: Readable | null = null;
   readonly channel: Socket;
+  /** Our end of the socketpair setup hooks send descriptors over (not read by libuv: SCM_RIGHTS). */
+  private fdChannel: number;
   /** Our copies of the launcher's ends: closed once the launcher has been started. */
   private readonly theirs: number[] = [];
 
@@ -37,7 +39,33 @@ export class Plumbing {
     const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
     this.theirs.push(theirs);
     this.channel = new Socket({ fd: mine, readable: true, writable: true });
-    this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds, theirs];
+    const [fdMine, fdTheirs] = libc.socketpair(
+      S.AF_UNIX,
+      S.SOCK_STREAM | S.SOCK_CLOEXEC | S.SOCK_NONBLOCK,
+    );
+    this.fdChannel = fdMine;
+    this.theirs.push(fdTheirs);
+    this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds, theirs, fdTheirs];
+  }
+
+  /** The descriptors sent so far (the child sent them before saying it is ready). */
+  receiveFds(): number[] {
+    const fds: number[] = [];
+    for (;;) {
+      try {
+        const got = libc.recvFds(this.fdChannel);
+        if (got.data.length === 0) return fds;
+        fds.push(...got.fds);
+      } catch (e) {
+        if (libc.isErrnoError(e, 'EAGAIN')) return fds;
+        throw e;
+      }
+    }
+  }
+
+  closeFdChannel(): void {
+    if (this.fdChannel >= 0) libc.close(this.fdChannel);
+    this.fdChannel = -1;
   }
 
   /** After the launcher has its copies: ours would keep the program's pipes from ending. */
@@ -47,6 +75,7 @@ export class Plumbing {
 
   destroy(): void {
     this.closeTheirs();
+    this.closeFdChannel();
     for (const s of [this.stdin, this.stdout, this.stderr, this.channel]) s?.destroy();
   }
 }

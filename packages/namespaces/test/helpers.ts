@@ -9,6 +9,7 @@ export interface SpawnOutcome {
   stdout: string;
   stderr: string;
   pid?: number;
+  received?: string[];
   status?: { code: number | null; signal: string | null };
   error?: {
     name: string;

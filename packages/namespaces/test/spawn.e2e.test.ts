@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
 import { describe, expect, it } from 'vitest';
 import { alive, fixture, hook, spawnAsTestUser } from './helpers.js';
@@ -29,6 +30,21 @@ describe('step 1: a user namespace without a mapping', () => {
     expect(report.capEff).toBe('000001ffffffffff');
     expect(out.stdout.trim().split('\n')).toEqual(['65534', '65534', 'CapEff:\t0000000000000000']);
     expect(out.status).toEqual({ code: 0, signal: null });
+  });
+
+  it("shows =ep before exec and = after, in libcap's text form", async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['getpcaps', '0'],
+        env: { PATH },
+        setup: [hook('caps.mjs')],
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+      idmap: 'none',
+    });
+    expect(out.stderr).toBe('before exec: =ep\n');
+    // getpcaps, libcap's own formatter, on the exec'd program (unmapped, so not root).
+    expect(out.stdout.trim()).toBe('0: =');
   });
 });
 
@@ -172,6 +188,43 @@ describe('the event loop', () => {
     expect(out.elapsed).toBeGreaterThan(500);
     expect(out.ticks).toBeGreaterThan(out.elapsed / 10 / 3);
     expect(out.maxGap).toBeLessThan(250);
+  });
+});
+
+describe('descriptors from the child', () => {
+  it('hands a descriptor opened by a setup hook to the parent', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['true'],
+        env: { PATH },
+        setup: [hook('sendfd.mjs', { path: '/etc/hostname' })],
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.received).toEqual([readFileSync('/etc/hostname', 'utf8')]);
+  });
+});
+
+describe('enter: joining a running container', () => {
+  it("runs a program in the container's namespaces, as a new process of its pid namespace", async () => {
+    const r = await runNodeAs(user, fixture('enter.mjs'));
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.differ).toEqual(['user', 'mnt', 'pid', 'uts', 'ipc']);
+    expect(out.entered.sameAsContainer).toEqual([true, true, true, true, true]);
+    const [hostname, pid, ...rest] = out.stdout.trim().split('\n');
+    expect(hostname).toBe('box');
+    expect(Number(pid)).toBeGreaterThan(1);
+    expect(rest.map((l: string) => l.trim())).toEqual([
+      '1 sleep',
+      `${pid} sh`,
+      expect.stringMatching(/^\d+ ps$/),
+      '1100',
+    ]);
+    expect(out.status).toEqual({ code: 0, signal: null });
+    expect(out.badPid).toEqual({ name: 'SpawnError', step: 'join', code: 'ESRCH' });
+    expect(strays()).toEqual([]);
   });
 });
 

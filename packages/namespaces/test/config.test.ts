@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { serializeError } from '../src/errors.js';
+import { cloneFlags, launchConfig, parseNamespaceKind, SpawnError } from '../src/index.js';
+import { LineDecoder } from '../src/protocol.js';
+
+describe('launchConfig (pure)', () => {
+  it('defaults to user, mnt, pid, uts and ipc namespaces, an empty environment and /', () => {
+    const cfg = launchConfig({ argv: ['sh'] });
+    expect(cfg).toMatchObject({
+      namespaces: ['user', 'mnt', 'pid', 'uts', 'ipc'],
+      env: [],
+      cwd: '/',
+      noNewPrivileges: true,
+      dieWithParent: true,
+      keepFds: 3,
+      fdChannel: 4,
+      newSession: false,
+    });
+    expect(cfg.searchPath).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  });
+
+  it('searches argv[0] in env.PATH and keeps extra descriptors after 0-2', () => {
+    const cfg = launchConfig({
+      argv: ['ls'],
+      env: { PATH: '/bin', A: 'b=c' },
+      extraFds: [7, 9],
+      namespaces: ['user', 'mount'],
+    });
+    expect(cfg.searchPath).toBe('/bin');
+    expect(cfg.env).toEqual(['PATH=/bin', 'A=b=c']);
+    expect(cfg.keepFds).toBe(5);
+    expect(cfg.fdChannel).toBe(6);
+    expect(cfg.namespaces).toEqual(['user', 'mnt']);
+  });
+
+  it.each([
+    [{ argv: [] }, 'argv must be a non-empty array of strings'],
+    [{ argv: [''] }, 'argv[0] is empty'],
+    [{ argv: ['sh'], namespaces: ['user'], hostname: 'x' }, 'hostname needs a uts namespace'],
+    [{ argv: ['sh'], env: { 'A=B': '1' } }, 'bad environment variable name "A=B"'],
+    [{ argv: ['sh'], uid: -1 }, 'bad id -1'],
+    [
+      { argv: ['sh'], controllingTerminal: 3 },
+      "controllingTerminal 3 is not one of the program's descriptors",
+    ],
+  ])('refuses %j', (options, message) => {
+    const err = (() => {
+      try {
+        launchConfig(options as never);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SpawnError);
+    expect(err).toMatchObject({ step: 'options', message: `options: ${message}` });
+  });
+
+  it('refuses an unknown namespace kind', () => {
+    expect(() => parseNamespaceKind('foo')).toThrow(/unknown namespace kind "foo"/);
+  });
+});
+
+describe('namespace flags', () => {
+  it('ORs the clone flags of the kinds', () => {
+    expect(cloneFlags(['user', 'mnt', 'pid', 'uts', 'ipc'])).toBe(
+      0x10000000 | 0x20000 | 0x20000000 | 0x04000000 | 0x08000000,
+    );
+  });
+});
+
+describe('the channel protocol', () => {
+  it('splits a byte stream into messages, whatever the chunking', () => {
+    const d = new LineDecoder();
+    expect(d.push('{"t":"pi')).toEqual([]);
+    expect(d.push('d","pid":5}\n{"t":"ready"}\n{"t"')).toEqual([
+      { t: 'pid', pid: 5 },
+      { t: 'ready' },
+    ]);
+    expect(d.push(':"exec"}\n')).toEqual([{ t: 'exec' }]);
+  });
+
+  it('serializes errno errors as data, keeping errno, code, syscall and path', () => {
+    const e = Object.assign(new Error("ENOENT: no such file or directory, open '/x'"), {
+      errno: 2,
+      code: 'ENOENT',
+      syscall: 'open',
+      path: '/x',
+    });
+    expect(serializeError('setup', e)).toEqual({
+      step: 'setup',
+      message: "ENOENT: no such file or directory, open '/x'",
+      errno: 2,
+      code: 'ENOENT',
+      syscall: 'open',
+      path: '/x',
+    });
+    const s = new SpawnError(serializeError('exec', e));
+    expect(s.message).toBe("exec: ENOENT: no such file or directory, open '/x'");
+    expect(s).toMatchObject({
+      step: 'exec',
+      code: 'ENOENT',
+      errno: 2,
+      syscall: 'open',
+      path: '/x',
+    });
+  });
+});
