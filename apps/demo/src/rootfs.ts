@@ -39,7 +39,8 @@ export function appletLinks(listFull: string): Array<{ path: string; linkTo: str
 /**
  * `rootless rootfs busybox DIR`: a root filesystem from the host's static busybox, without a
  * download: /bin/busybox and its applet links, /etc/passwd and /etc/group (root, alpine 1100),
- * /etc/hostname, empty /proc, /sys, /dev, /tmp (1777), /root and /home/alpine. The files belong
+ * /etc/hostname, empty /etc/hosts and /etc/resolv.conf (mount points), empty /proc, /sys, /dev,
+ * /tmp (1777), /root and /home/alpine. The files belong
  * to the invoking user, who is mapped to 1100 (alpine) inside: alpine owns its home.
  */
 export function makeBusyboxRoot(dir: string, busybox = '/bin/busybox'): string {
@@ -91,6 +92,10 @@ export function makeBusyboxRoot(dir: string, busybox = '/bin/busybox'): string {
     writeFileSync(join(root, 'etc/passwd'), BUSYBOX_PASSWD, { mode: 0o644 });
     writeFileSync(join(root, 'etc/group'), BUSYBOX_GROUP, { mode: 0o644 });
     writeFileSync(join(root, 'etc/hostname'), 'busybox\n', { mode: 0o644 });
+    // Mount points for the host's files `rootless run` binds: present, nothing is created in
+    // the image at run time (such files would belong to root inside, not to the user).
+    writeFileSync(join(root, 'etc/resolv.conf'), '', { mode: 0o644 });
+    writeFileSync(join(root, 'etc/hosts'), '', { mode: 0o644 });
     writeFileSync(join(root, 'etc/profile'), "export PS1='\\u@\\h:\\w\\$ '\n", { mode: 0o644 });
     // Run by root on the host, the single mapping makes root root inside; give alpine its home.
     if (process.getuid?.() === 0) chownSync(join(root, 'home/alpine'), 1100, 1100);

@@ -69,7 +69,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
   forwarder.attach(child.pid);
   let relay: Relay | undefined;
   if (req.tty) {
-    const master = (child as NamespacedProcess & { receivedFds?: number[] }).receivedFds?.[0];
+    const master = child.receivedFds[0];
     if (master === undefined) {
       child.kill('SIGKILL');
       await child.exited;

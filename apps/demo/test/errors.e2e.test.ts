@@ -1,0 +1,221 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runAs } from '@rootless-ts/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  busyboxRoot,
+  CLI,
+  expectNoLeftovers,
+  expectOneLine,
+  hostEnv,
+  rootless,
+  snapshot,
+  user,
+} from './helpers.js';
+
+let bb: Awaited<ReturnType<typeof busyboxRoot>>;
+beforeAll(async () => {
+  bb = await busyboxRoot();
+  mkdirSync(join(bb.dir, 'data'));
+  writeFileSync(join(bb.dir, 'data', 'f'), 'x');
+});
+afterAll(() => bb?.cleanup());
+
+/** Each bad input: status, its one clear line, and nothing left behind (processes, mounts, files). */
+async function expectFailure(args: string[], status: number, line: RegExp) {
+  const before = snapshot(user, bb.dir);
+  const r = await rootless(args, { cwd: bb.dir });
+  expect(r.stdout).toBe('');
+  expectOneLine(r.stderr, line);
+  expect(r.code).toBe(status);
+  await expectNoLeftovers(before, user, bb.dir);
+}
+
+describe('bad input: status 125, one clear line, nothing left behind', () => {
+  it('unknown option', async () => {
+    await expectFailure(
+      ['run', '--bogus', '--', 'true'],
+      125,
+      /^rootless: unknown option '--bogus'$/,
+    );
+  });
+
+  it('unknown command', async () => {
+    await expectFailure(['frobnicate'], 125, /^rootless: unknown command 'frobnicate'$/);
+  });
+
+  it('no command', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb'],
+      125,
+      /^rootless: missing required argument 'command'$/,
+    );
+  });
+
+  it('missing --root directory', async () => {
+    await expectFailure(
+      ['run', '--root', './nope', '--', 'true'],
+      125,
+      /^rootless: --root: \S+\/nope does not exist$/,
+    );
+  });
+
+  it('--root that is a file', async () => {
+    await expectFailure(
+      ['run', '--root', './data/f', '--', 'true'],
+      125,
+      /^rootless: --root: \S+ is not a directory$/,
+    );
+  });
+
+  it('--volume without --root', async () => {
+    await expectFailure(
+      ['run', '-v', './data:/data', '--', 'true'],
+      125,
+      /^rootless: --volume \.\/data:\/data: needs --root/,
+    );
+  });
+
+  it('volume source missing', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '-v', './missing:/data', '--', 'true'],
+      125,
+      /^rootless: --volume \S+\/missing:\/data:ro: volume source \S+\/missing does not exist$/,
+    );
+  });
+
+  it('malformed volume spec', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '-v', './data', '--', 'true'],
+      125,
+      /^rootless: --volume \.\/data: expected HOST:CONTAINER\[:ro\|rw\]$/,
+    );
+    await expectFailure(
+      ['run', '-r', 'bb', '-v', './data:/d:rx', '--', 'true'],
+      125,
+      /^rootless: --volume \.\/data:\/d:rx: unknown mode "rx"/,
+    );
+    await expectFailure(
+      ['run', '-r', 'bb', '-v', 'data:/d', '--', 'true'],
+      125,
+      /must be absolute or start with/,
+    );
+  });
+
+  it('unknown --user, unknown group, unmapped id', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '-u', 'ghost', '--', 'true'],
+      125,
+      /^rootless: --user: no user "ghost" in \S+\/bb\/etc\/passwd$/,
+    );
+    await expectFailure(
+      ['run', '-r', 'bb', '-u', 'alpine:ghosts', '--', 'true'],
+      125,
+      /^rootless: --user: no group "ghosts" in \S+\/bb\/etc\/group$/,
+    );
+    await expectFailure(
+      ['run', '-r', 'bb', '-u', '99999', '--', 'true'],
+      125,
+      /^rootless: --user: uid 99999 is not mapped in the container/,
+    );
+  });
+
+  it('bad --map-uid, --hostname, --env', async () => {
+    await expectFailure(
+      ['run', '--map-uid', 'x', '--', 'true'],
+      125,
+      /^rootless: --map-uid: "x" is not a number$/,
+    );
+    await expectFailure(
+      ['run', '--hostname', 'no_way', '--', 'true'],
+      125,
+      /^rootless: --hostname: "no_way" is not a valid host name$/,
+    );
+    await expectFailure(
+      ['run', '-e', '=v', '--', 'true'],
+      125,
+      /^rootless: --env: "=v" is not NAME=VALUE/,
+    );
+  });
+
+  it('a mount that fails inside (a directory over a file) is reported by the setup step', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '-v', './data:/etc/passwd', '--', 'true'],
+      125,
+      /^rootless: setting up the container: .*\/etc\/passwd/,
+    );
+  });
+
+  it('command not found in the root: 127, as shells do', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '--', 'no-such-command'],
+      127,
+      /^rootless: no-such-command: command not found$/,
+    );
+  });
+
+  it('a file that cannot be executed: 126', async () => {
+    await expectFailure(
+      ['run', '-r', 'bb', '--', '/etc/passwd'],
+      126,
+      /^rootless: \/etc\/passwd: permission denied$/,
+    );
+  });
+});
+
+describe('no newuidmap on PATH', () => {
+  it('falls back to the single mapping with one warning line, and still runs', async () => {
+    const before = snapshot();
+    const r = await runAs(user, process.execPath, [CLI, 'run', '--', 'id', '-u'], {
+      env: { ...hostEnv(), PATH: '/nonexistent' },
+    });
+    expect(r.stdout).toBe('0\n');
+    expect(r.stderr).toBe(
+      'rootless: warning: newuidmap not found on PATH: falling back to a single id mapping (you are root inside, no other id exists)\n',
+    );
+    expect(r.code).toBe(0);
+    await expectNoLeftovers(before);
+  });
+});
+
+describe('--help and --version', () => {
+  it('prints help for every command and the version, status 0', async () => {
+    for (const args of [
+      ['--help'],
+      ['run', '--help'],
+      ['caps', '--help'],
+      ['rootfs', '--help'],
+      ['rootfs', 'busybox', '--help'],
+    ]) {
+      const r = await rootless(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: rootless/);
+    }
+    const run = await rootless(['run', '--help']);
+    for (const opt of [
+      '--root',
+      '--hostname',
+      '--user',
+      '--map-uid',
+      '--map-gid',
+      '--volume',
+      '--env',
+      '--workdir',
+      '--tty',
+    ]) {
+      expect(run.stdout).toContain(opt);
+    }
+    const v = await rootless(['--version']);
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('rootless rootfs busybox', () => {
+  it('refuses a directory that is not empty, and leaves it as it was', async () => {
+    await expectFailure(
+      ['rootfs', 'busybox', './data'],
+      125,
+      /^rootless: rootfs busybox: \S+\/data exists and is not empty$/,
+    );
+  });
+});
