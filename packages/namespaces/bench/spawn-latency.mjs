@@ -60,19 +60,31 @@ results.push([
     await p.exited;
   }),
 ]);
-results.push(['node -e 0 (the launcher floor)', await time(command([process.execPath, '--single-threaded', '-e', '0']))]);
+results.push([
+  'node -e 0 (the launcher floor)',
+  await time(command([process.execPath, '--single-threaded', '-e', '0'])),
+]);
 const others = [];
-if (have('bwrap')) others.push(['bwrap --unshare-all', await time(command(['bwrap', '--unshare-all', '--ro-bind', '/', '/', '/bin/true']))]);
+if (have('bwrap'))
+  others.push([
+    'bwrap --unshare-all',
+    await time(command(['bwrap', '--unshare-all', '--ro-bind', '/', '/', '/bin/true'])),
+  ]);
 else others.push(['bwrap --unshare-all', null]);
-if (have('unshare')) others.push(['unshare -Urpfm', await time(command(['unshare', '-Urpfm', '/bin/true']))]);
+if (have('unshare'))
+  others.push(['unshare -Urpfm', await time(command(['unshare', '-Urpfm', '/bin/true']))]);
 else others.push(['unshare -Urpfm', null]);
 
 const ours = results[0][1];
-console.log(`median of ${runs} runs, starting /bin/true and waiting for it (uid ${process.getuid()})`);
+console.log(
+  `median of ${runs} runs, starting /bin/true and waiting for it (uid ${process.getuid()})`,
+);
 for (const [name, ms] of [...results, ...others]) {
   if (ms === null) {
     console.log(`${name.padEnd(40)} not installed`);
     continue;
   }
-  console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms   ours/this ${(ours / ms).toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms   ours/this ${(ours / ms).toFixed(2)}x`,
+  );
 }

@@ -256,8 +256,14 @@ async function start(
     what: string,
     wanted: InboxEvent['t'],
   ) => {
-    const e = await inbox.next(step, ms, what);
+    let e = await inbox.next(step, ms, what);
     if (e.t === wanted) return e;
+    if (e.t === 'eof' && !expectLauncherExit) {
+      // The launcher's death closes the channel and is reported by libuv, in either order:
+      // give the second event a moment, so that the cause is named rightly.
+      const next = await inbox.next(step, 500, what).catch(() => e);
+      if (next.t === 'launcher-exit') e = next;
+    }
     if (e.t === 'error') throw new SpawnError(e.error);
     if (e.t === 'launcher-exit') {
       throw new SpawnError({
