@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { printCurrentCaps, showCaps } from './caps.js';
+import { debootstrapRequest, prepareDebian } from './debian.js';
 import { errorLine, SETUP_FAILED } from './errors.js';
 import { parseRunRequest, type RawRunOptions } from './options.js';
 import { makeBusyboxRoot } from './rootfs.js';
@@ -89,6 +90,28 @@ export function buildProgram(exit: (code: number) => void): Command {
         const root = makeBusyboxRoot(dir);
         process.stdout.write(`${root}\n`);
         exit(0);
+      } catch (e) {
+        say(errorLine(e));
+        exit(SETUP_FAILED);
+      }
+    });
+  rootfs
+    .command('debian')
+    .description(
+      'install Debian (debootstrap --variant=minbase) as root inside a rootless container: needs subordinate ids',
+    )
+    .argument('<dir>', 'directory to create (must be missing or empty)')
+    .option('--suite <name>', "Debian suite (default: this machine's codename)")
+    .option('--mirror <url>', "Debian mirror (default: the one in this machine's apt sources)")
+    .action(async (dir: string, opts: { suite?: string; mirror?: string }) => {
+      try {
+        const p = prepareDebian(dir, opts);
+        say(`rootless: installing Debian ${p.suite} from ${p.mirror} into ${p.dir}`);
+        exit(
+          await runContainer(debootstrapRequest(p.dir, p.suite, p.mirror), {
+            requireSubordinate: true,
+          }),
+        );
       } catch (e) {
         say(errorLine(e));
         exit(SETUP_FAILED);

@@ -27,7 +27,10 @@ export function say(line: string): void {
  * then spawn, relay, wait. Resolves to the exit status: the command's own, 128+N for a signal,
  * 125 for our own failures (one line on stderr), 126/127 when the command cannot be executed.
  */
-export async function runContainer(req: RunRequest): Promise<number> {
+export async function runContainer(
+  req: RunRequest,
+  options: { requireSubordinate?: boolean } = {},
+): Promise<number> {
   let plan: RunPlan;
   let idmap: ReturnType<typeof rootlessIdMap>;
   try {
@@ -45,6 +48,12 @@ export async function runContainer(req: RunRequest): Promise<number> {
   } catch (e) {
     say(errorLine(describe(e, req)));
     return (e as RootlessError).status ?? 125;
+  }
+  if (idmap.plan.mode === 'single' && options.requireSubordinate) {
+    say(
+      `rootless: subordinate ids: ${idmap.plan.reason.message} (installing a distribution needs many ids; as root, run the installer directly)`,
+    );
+    return 125;
   }
   if (idmap.plan.mode === 'single') {
     say(
