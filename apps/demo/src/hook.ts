@@ -8,7 +8,7 @@
 import { fchownSync, writeSync } from 'node:fs';
 import { formatCaps, getCaps } from '@rootless-ts/capabilities';
 import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
-import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
+import { close, dup3, ioctl, mount, open, rawSyscall } from '@rootless-ts/libc';
 import { applyPlan } from '@rootless-ts/mounts';
 import type { HookConfig } from './hook-config.js';
 
@@ -20,12 +20,32 @@ interface Context {
 
 export function setup(ctx: Context): void {
   const cfg = ctx.config as HookConfig;
+  restoreIgnoredSignals();
   if (cfg.printCaps !== undefined) {
     writeSync(1, `${cfg.printCaps}${formatCaps(getCaps())}\n`);
   }
   if (cfg.mounts) applyPlan(cfg.mounts);
   else if (cfg.ownProc) ownProc(cfg.tty !== undefined);
   if (cfg.tty) openTerminal(ctx, cfg.tty);
+}
+
+/** rt_sigaction's number: not (yet) among @rootless-ts/constants' syscall numbers. */
+const SYS_RT_SIGACTION: Record<string, number> = { x64: 13, arm64: 134 };
+/** Signals Node ignores (SIGPIPE, SIGXFSZ); an ignored disposition survives execve. */
+const NODE_IGNORED = [13, 25];
+
+/**
+ * Work-around: the launcher is a Node process, which ignores SIGPIPE and SIGXFSZ, and the
+ * container's process inherits that through clone and keeps it across execve (`yes | head -1`
+ * then prints "Broken pipe"). Put them back to SIG_DFL here, in the child, until the namespaces
+ * package does it for every program. A zeroed kernel struct sigaction is SIG_DFL, no flags, an
+ * empty mask, whatever the architecture's layout.
+ */
+function restoreIgnoredSignals(): void {
+  const nr = SYS_RT_SIGACTION[process.arch];
+  if (nr === undefined) return;
+  const act = new Uint8Array(64);
+  for (const sig of NODE_IGNORED) rawSyscall(nr, sig, act, null, 8);
 }
 
 /**

@@ -386,6 +386,20 @@ describe('exit statuses and signals', () => {
     await expectNoLeftovers(before);
   });
 
+  it('the command starts with no signal ignored (Node ignores SIGPIPE; the container must not)', async () => {
+    const r = await rootless([
+      'run',
+      '-r',
+      bb.root,
+      '--',
+      'sh',
+      '-c',
+      'yes | head -1; grep SigIgn /proc/self/status',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('y\nSigIgn:\t0000000000000000\n');
+  });
+
   it('SIGHUP reaches a handler in the container', async () => {
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('./helpers.js');
