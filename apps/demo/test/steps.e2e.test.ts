@@ -387,17 +387,20 @@ describe('exit statuses and signals', () => {
   });
 
   it('the command starts with no signal ignored (Node ignores SIGPIPE; the container must not)', async () => {
-    const r = await rootless([
+    const status = await rootless([
       'run',
       '-r',
       bb.root,
       '--',
-      'sh',
-      '-c',
-      'yes | head -1; grep SigIgn /proc/self/status',
+      'grep',
+      'SigIgn',
+      '/proc/self/status',
     ]);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('y\nSigIgn:\t0000000000000000\n');
+    expect(status.stdout).toBe('SigIgn:\t0000000000000000\n');
+    // A writer to a closed pipe dies of SIGPIPE, silently, as on the host.
+    const pipe = await rootless(['run', '-r', bb.root, '--', 'sh', '-c', 'yes | head -1']);
+    expect(pipe.stderr).toBe('');
+    expect(pipe.stdout).toBe('y\n');
   });
 
   it('SIGHUP reaches a handler in the container', async () => {
