@@ -257,6 +257,33 @@ describe('step 6: user and groups', () => {
     ]);
   });
 
+  it('host supplementary groups never leak in', async () => {
+    // rootless started with host groups adm (4) and sudo (27) besides the user's own.
+    const { execFileSync } = await import('node:child_process');
+    const { CLI } = await import('./helpers.js');
+    const run = (...args: string[]) =>
+      execFileSync(
+        'setpriv',
+        [
+          `--reuid=${user.uid}`,
+          `--regid=${user.gid}`,
+          '--groups=4,27',
+          '--',
+          process.execPath,
+          CLI,
+          'run',
+          ...args,
+        ],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home },
+          cwd: '/',
+        },
+      );
+    expect(run('--', 'id', '-G')).toBe('1100\n');
+    expect(run('-r', bb.root, '--', 'id', '-G')).toBe('1100 10\n');
+  });
+
   it('the environment is rebuilt: only PATH, HOSTNAME, TERM, HOME and -e values', async () => {
     const r = await rootless([
       'run',
