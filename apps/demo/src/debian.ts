@@ -37,7 +37,11 @@ export function debootstrapRequest(dir: string, suite: string, mirror: string): 
     mapUid: DEFAULT_MAP_ID,
     mapGid: DEFAULT_MAP_ID,
     volumes: [],
-    env: [['container', 'lxc']],
+    // HOME=/: root's home here is the host's /root, which root inside cannot read (dpkg warns).
+    env: [
+      ['container', 'lxc'],
+      ['HOME', '/'],
+    ],
     tty: false,
   };
 }
