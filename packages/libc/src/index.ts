@@ -70,5 +70,5 @@ export {
   type WaitResult,
   waitpid,
 } from './process.js';
-export { sigprocmask } from './signals.js';
+export { setSignalDisposition, sigprocmask } from './signals.js';
 export { rawSyscall, type SyscallArg } from './syscall.js';

@@ -35,3 +35,20 @@ export function sigprocmask(how: number, signals: readonly number[] | null): num
   );
   return fromSet(old);
 }
+
+/**
+ * Sets a signal's disposition to the default action or to ignored (`signal(2)` with SIG_DFL or
+ * SIG_IGN). JavaScript handlers are Node's business (`process.on`); this is for a process about
+ * to exec: an ignored disposition survives execve, and Node ignores SIGPIPE and SIGXFSZ.
+ * Returns whether the previous disposition was SIG_IGN.
+ */
+export function setSignalDisposition(signal: number, disposition: 'default' | 'ignore'): boolean {
+  // SIG_DFL is 0 and SIG_IGN is 1 on every Linux architecture.
+  const handler = disposition === 'default' ? 0 : 1;
+  const previous = fn('intptr_t signal(int sig, intptr_t handler)')(signal, handler) as
+    | number
+    | bigint;
+  // SIG_ERR is -1.
+  if (Number(previous) === -1) check(-1, 'signal');
+  return Number(previous) === 1;
+}

@@ -21,6 +21,7 @@ import {
   pidfdOpen,
   pidfdSendSignal,
   prctl,
+  setSignalDisposition,
   sigprocmask,
   unshare,
 } from '../src/index.js';
@@ -162,5 +163,21 @@ describe('execve', () => {
     expect(r.stderr).toBe('[1,1,1]\n');
     // stdout survived the exec because the script cleared its flag first.
     expect(r.stdout).toBe('one two hi\n');
+  });
+});
+
+describe('setSignalDisposition', () => {
+  it('ignores and restores a signal, as /proc/self/status shows', () => {
+    const ignored = () =>
+      BigInt(`0x${readFileSync('/proc/self/status', 'utf8').match(/^SigIgn:\s*(\w+)/m)![1]}`);
+    const SIGURG = 23;
+    const bit = 1n << BigInt(SIGURG - 1);
+    expect(setSignalDisposition(SIGURG, 'ignore')).toBe(false);
+    expect(ignored() & bit).toBe(bit);
+    expect(setSignalDisposition(SIGURG, 'default')).toBe(true);
+    expect(ignored() & bit).toBe(0n);
+    expect(() => setSignalDisposition(9, 'ignore')).toThrow(
+      expect.objectContaining({ code: 'EINVAL', syscall: 'signal' }),
+    );
   });
 });

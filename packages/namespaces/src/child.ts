@@ -173,6 +173,23 @@ function takeCredentials(cfg: LaunchConfig, own: { uid: number; gid: number }): 
   libc.setresuid(uid, uid, uid);
 }
 
+/**
+ * An ignored disposition and the blocked mask survive execve, and Node ignores SIGPIPE and
+ * SIGXFSZ: without this, `yes | head -1` inside would print "Broken pipe". Programs start with
+ * every signal at its default and none blocked, as child_process gives them.
+ */
+function resetSignals(): void {
+  for (let sig = 1; sig <= signal.SIGRTMAX; sig++) {
+    if (sig === signal.SIGKILL || sig === signal.SIGSTOP) continue;
+    try {
+      libc.setSignalDisposition(sig, 'default');
+    } catch {
+      // The C library reserves a few real-time signals for itself (EINVAL): never ignored.
+    }
+  }
+  libc.sigprocmask(signal.SIG_SETMASK, []);
+}
+
 function findProgram(file: string, searchPath: string): string {
   if (file.includes('/')) return file;
   let denied: string | undefined;
@@ -202,6 +219,7 @@ function execProgram(cfg: LaunchConfig, channel: SyncChannel): number {
     // keep the channel close-on-exec (its EOF confirms the exec), close everything else.
     for (let fd = 0; fd < cfg.keepFds; fd++) libc.fcntl(fd, F.F_SETFD, 0);
     libc.fcntl(channel.fd, F.F_SETFD, F.FD_CLOEXEC);
+    resetSignals();
     // The fd channel and everything else above the channel: closed.
     libc.closeRange(channel.fd + 1, 0xffffffff, 0);
     const path = findProgram(program, cfg.searchPath);

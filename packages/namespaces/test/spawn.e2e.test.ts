@@ -137,6 +137,18 @@ describe('stdio, exit codes and signals', () => {
     expect(killed.status).toEqual({ code: null, signal: 'SIGKILL' });
   });
 
+  it('starts the program with no signal ignored or blocked (Node ignores SIGPIPE)', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'yes | head -1; grep -E "^Sig(Ign|Blk)" /proc/self/status'],
+        env: { PATH },
+      },
+      idmap: 'rootless',
+    });
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('y\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+  });
+
   it('passes the environment exactly, nothing inherited', async () => {
     const out = await spawnAsTestUser({
       options: { argv: ['/usr/bin/env'], env: { A: '1', B: 'two words' } },
