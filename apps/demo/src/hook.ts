@@ -8,44 +8,19 @@
 import { fchownSync, writeSync } from 'node:fs';
 import { formatCaps, getCaps } from '@rootless-ts/capabilities';
 import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
-import { close, dup3, ioctl, mount, open, rawSyscall } from '@rootless-ts/libc';
+import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
 import { applyPlan } from '@rootless-ts/mounts';
+import type { SetupContext } from '@rootless-ts/namespaces';
 import type { HookConfig } from './hook-config.js';
 
-/** The part of the namespaces package's SetupContext this hook uses. */
-interface Context {
-  config: unknown;
-  sendFd?: (fd: number) => void;
-}
-
-export function setup(ctx: Context): void {
+export function setup(ctx: SetupContext): void {
   const cfg = ctx.config as HookConfig;
-  restoreIgnoredSignals();
   if (cfg.printCaps !== undefined) {
     writeSync(1, `${cfg.printCaps}${formatCaps(getCaps())}\n`);
   }
   if (cfg.mounts) applyPlan(cfg.mounts);
   else if (cfg.ownProc) ownProc(cfg.tty !== undefined);
   if (cfg.tty) openTerminal(ctx, cfg.tty);
-}
-
-/** rt_sigaction's number: not (yet) among @rootless-ts/constants' syscall numbers. */
-const SYS_RT_SIGACTION: Record<string, number> = { x64: 13, arm64: 134 };
-/** Signals Node ignores (SIGPIPE, SIGXFSZ); an ignored disposition survives execve. */
-const NODE_IGNORED = [13, 25];
-
-/**
- * Work-around: the launcher is a Node process, which ignores SIGPIPE and SIGXFSZ, and the
- * container's process inherits that through clone and keeps it across execve (`yes | head -1`
- * then prints "Broken pipe"). Put them back to SIG_DFL here, in the child, until the namespaces
- * package does it for every program. A zeroed kernel struct sigaction is SIG_DFL, no flags, an
- * empty mask, whatever the architecture's layout.
- */
-function restoreIgnoredSignals(): void {
-  const nr = SYS_RT_SIGACTION[process.arch];
-  if (nr === undefined) return;
-  const act = new Uint8Array(64);
-  for (const sig of NODE_IGNORED) rawSyscall(nr, sig, act, null, 8);
 }
 
 /**
@@ -72,10 +47,7 @@ function ownProc(pts: boolean): void {
  * no path lookup), give it to the command's final user, make it 0-2 (the launcher then makes it
  * the controlling terminal after setsid), and send the master to the parent.
  */
-function openTerminal(ctx: Context, tty: NonNullable<HookConfig['tty']>): void {
-  if (typeof ctx.sendFd !== 'function') {
-    throw new Error('-t needs a @rootless-ts/namespaces that can pass descriptors (sendFd)');
-  }
+function openTerminal(ctx: SetupContext, tty: NonNullable<HookConfig['tty']>): void {
   // /dev/ptmx is a symlink to pts/ptmx in the mount plan; without --root, the new instance's.
   const master = open('/dev/pts/ptmx', F.O_RDWR | F.O_NOCTTY | F.O_CLOEXEC);
   try {
