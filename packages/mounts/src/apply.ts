@@ -1,5 +1,5 @@
-import { fstatSync, readlinkSync, symlinkSync } from 'node:fs';
-import { close, fchdir, mount, open } from '@rootless-ts/libc';
+import { fstatSync, lstatSync, readlinkSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import { close, fchdir, mount, open, umount2 } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { attach, cloneTree, dataFile, newFilesystem, setAttrs } from './newapi.js';
 import { splitParent } from './paths.js';
@@ -178,6 +178,39 @@ function applyOne(op: MountOp, state: State): void {
   }
 }
 
+/**
+ * After a failure: removes what the plan created in the root (mount points for /etc/hosts,
+ * volume targets, …), newest first, so that a failed start leaves the root filesystem, and any
+ * volume directory, as it was. A mount the plan attached on a created entry is detached first.
+ * An entry is removed only while it is the very file created (same device and inode), and a
+ * directory only when empty. Best effort: the plan's own error is the one reported.
+ */
+function undoCreated(root: RootResolver): void {
+  for (const entry of [...root.created].reverse()) {
+    const split = splitParent(entry.path);
+    if (!split) continue;
+    try {
+      const parentFd = root.tryOpen(split.parent, 'undo');
+      if (parentFd === undefined) continue;
+      withFd(parentFd, (parent) => {
+        const path = fdPath(parent, split.name);
+        // Mounts stacked on the entry hide it: detach them (at most a few) to reach it.
+        for (let i = 0; i < 8; i++) {
+          const st = lstatSync(path);
+          if (st.dev === entry.dev && st.ino === entry.ino) {
+            if (entry.kind === 'dir') rmdirSync(path);
+            else unlinkSync(path);
+            return;
+          }
+          umount2(path, M.MNT_DETACH | M.UMOUNT_NOFOLLOW);
+        }
+      });
+    } catch {
+      // Gone already, not empty, or not ours to remove: leave it.
+    }
+  }
+}
+
 function pathOf(op: MountOp): string {
   if ('target' in op) return op.target;
   if ('source' in op) return op.source;
@@ -200,6 +233,7 @@ export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): 
       try {
         applyOne(op, state);
       } catch (e) {
+        if (state.root && !state.pivoted) undoCreated(state.root);
         throw wrapError(op.op, pathOf(op), e);
       }
     });

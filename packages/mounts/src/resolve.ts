@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync } from 'node:fs';
 import { close, isErrnoError, openat2, readlink } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { pathComponents, splitParent } from './paths.js';
@@ -45,7 +45,19 @@ function normalizeInRoot(path: string): string {
  * The creation calls go through `/proc/self/fd/N/name`: the kernel resolves the magic link to
  * the opened parent itself, so no path string is ever re-resolved from the host's '/'.
  */
+/** An entry a resolver created in the root, identified so that only it is ever removed. */
+export interface CreatedEntry {
+  /** Its container path (lexically normalized). */
+  path: string;
+  kind: TargetKind;
+  dev: number;
+  ino: number;
+}
+
 export class RootResolver {
+  /** What openOrCreate created, in order: undone when applying the plan fails. */
+  readonly created: CreatedEntry[] = [];
+
   constructor(readonly rootFd: number) {}
 
   /** An O_PATH descriptor of target, or undefined when it does not exist. */
@@ -90,6 +102,13 @@ export class RootResolver {
     let followed: string | undefined;
     try {
       this.create(parentFd, split.name, kind, op, target);
+      const st = lstatSync(fdPath(parentFd, split.name));
+      this.created.push({
+        path: `${split.parent === '/' ? '' : split.parent}/${split.name}`,
+        kind,
+        dev: st.dev,
+        ino: st.ino,
+      });
     } catch (e) {
       if (codeOf(e) !== 'EEXIST') throw e;
       // It exists, yet the lookup said ENOENT: a symlink to something missing (or a race).

@@ -1,4 +1,12 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   listProcesses,
@@ -350,6 +358,48 @@ describe('attacks from an untrusted root filesystem', () => {
       code: 'ELOOP',
     });
     expect(snapshot()).toBe(before);
+  });
+});
+
+/** Every entry under dir with its type and owner: the tree a failed start must leave as it was. */
+function tree(d: string): string[] {
+  return readdirSync(d, { recursive: true, withFileTypes: true })
+    .map((e) => {
+      const st = lstatSync(join(e.parentPath, e.name));
+      return `${join(e.parentPath, e.name).slice(d.length)} ${st.mode.toString(8)} ${st.uid}`;
+    })
+    .sort();
+}
+
+describe('a failed plan leaves nothing behind', () => {
+  it('removes the mount points it created, in the root and in volumes, when a later op fails', async () => {
+    // A root without the files the plan mounts over: the plan creates them, then fails on a
+    // directory volume aimed at a file (/vol/sub/afile, mounted last: parents go first).
+    for (const f of ['etc/hosts', 'etc/resolv.conf', 'etc/hostname'])
+      rmSync(join(root, f), { force: true });
+    rmSync(join(root, 'sys'), { recursive: true, force: true });
+    const data = join(dir, 'data');
+    const vol = join(dir, 'vol');
+    mkdirSync(data);
+    mkdirSync(join(vol, 'sub'), { recursive: true });
+    writeFileSync(join(vol, 'sub', 'afile'), '');
+    for (const p of [data, vol, join(vol, 'sub'), join(vol, 'sub', 'afile')]) chown(p, user);
+    const before = { root: tree(root), vol: tree(vol) };
+    const r = await runPlan(user, {
+      options: {
+        root,
+        hostname: 'box',
+        volumes: [
+          { source: vol, target: '/vol', readonly: false },
+          // Created inside the /vol volume, that is, in the host directory `vol`.
+          { source: data, target: '/vol/inner/data', readonly: true },
+          { source: data, target: '/vol/sub/afile', readonly: true },
+        ],
+      },
+    });
+    expect(r.error).toMatchObject({ name: 'MountError', op: 'bind', path: '/vol/sub/afile' });
+    expect(before.vol).toHaveLength(2);
+    expect({ root: tree(root), vol: tree(vol) }).toEqual(before);
   });
 });
 
