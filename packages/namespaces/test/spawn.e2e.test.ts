@@ -280,6 +280,24 @@ describe('failures', () => {
     expect(strays()).toEqual([]);
   });
 
+  it('gives a clear error when the launcher cannot start, or hangs, within the deadline', async () => {
+    const missing = await spawnAsTestUser({
+      options: { argv: ['true'], nodePath: '/nonexistent/node' },
+      idmap: 'none',
+    });
+    expect(missing.error).toMatchObject({ step: 'launcher', code: 'ENOENT' });
+    expect(missing.error?.message).toMatch(/cannot start the launcher/);
+    const t0 = Date.now();
+    const hung = await spawnAsTestUser({
+      options: { argv: ['true'], nodePath: fixture('hang-launcher.sh'), timeoutMs: 500 },
+      idmap: 'none',
+    });
+    expect(hung.error).toMatchObject({ step: 'handshake', code: 'ETIMEDOUT' });
+    expect(hung.error?.message).toMatch(/timed out after 500 ms waiting for the child's pid/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(strays()).toEqual([]);
+  });
+
   it('rejects bad options before starting anything', async () => {
     const out = await spawnAsTestUser({ options: { argv: [] }, idmap: 'none' });
     expect(out.error).toMatchObject({
