@@ -276,6 +276,7 @@ describe('failures', () => {
     const out = JSON.parse(r.stdout);
     expect(out.error).toMatchObject({ name: 'SpawnError', step: 'launcher' });
     expect(out.error.message).toMatch(/launcher exited unexpectedly \(signal SIGKILL\)/);
+    expect(out.killed).toBe(1);
     expect(out.children).toEqual([]);
     expect(strays()).toEqual([]);
   });
