@@ -430,30 +430,33 @@ describe('exit statuses and signals', () => {
     expect(pipe.stdout).toBe('y\n');
   });
 
-  it('SIGHUP reaches a handler in the container', async () => {
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./helpers.js');
-    const c = spawn(
-      process.execPath,
-      [
-        CLI,
-        'run',
-        '-r',
-        bb.root,
-        '--',
-        'sh',
-        '-c',
-        'trap "echo got-hup; exit 3" HUP; echo ready; while :; do sleep 1; done',
-      ],
-      { uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    c.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (d.includes('ready')) c.kill('SIGHUP');
-    });
-    const code = await new Promise((r) => c.on('exit', r));
-    expect(out).toContain('got-hup');
-    expect(code).toBe(3);
-  });
+  it.each(['HUP', 'INT', 'QUIT', 'TERM'])(
+    'SIG%s sent to rootless reaches a handler in the container',
+    async (name) => {
+      const { spawn } = await import('node:child_process');
+      const { CLI } = await import('./helpers.js');
+      const c = spawn(
+        process.execPath,
+        [
+          CLI,
+          'run',
+          '-r',
+          bb.root,
+          '--',
+          'sh',
+          '-c',
+          `trap "echo got-${name}; exit 3" ${name}; echo ready; while :; do sleep 1; done`,
+        ],
+        { uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      c.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (d.includes('ready')) c.kill(`SIG${name}` as NodeJS.Signals);
+      });
+      const code = await new Promise((r) => c.on('exit', r));
+      expect(out).toContain(`got-${name}`);
+      expect(code).toBe(3);
+    },
+  );
 });
