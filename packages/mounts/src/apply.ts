@@ -13,9 +13,23 @@ export interface ApplyOptions {
   onOp?: (op: MountOp, index: number) => void;
 }
 
+/** What applyPlan returns: a way to take back what it created, if a later step fails. */
+export interface AppliedPlan {
+  /**
+   * Removes the entries the plan created in the root (mount points of volumes, /etc files, the
+   * working directory, …), detaching the mounts on them, as applyPlan itself does when one of
+   * its ops fails. For a caller whose own next step (checking the program, exec) fails while it
+   * still has the privileges applyPlan had. Best effort, never throws; only the very entries
+   * created (same device and inode) are removed, directories only when empty. Idempotent.
+   */
+  undo(): void;
+}
+
 /** State carried from op to op: the root, once bindRoot has made it a mount. */
 interface State {
   root?: RootResolver;
+  /** The root's host path (bindRoot's source), to reopen it after applyPlan returns. */
+  source?: string;
   pivoted: boolean;
 }
 
@@ -58,6 +72,7 @@ function applyOne(op: MountOp, state: State): void {
         close(tree);
       }
       state.root = new RootResolver(open(op.source, O_PATH_CLOEXEC | F.O_DIRECTORY));
+      state.source = op.source;
       return;
     }
     case 'bind': {
@@ -165,8 +180,9 @@ function applyOne(op: MountOp, state: State): void {
       const root = needRoot(state, op);
       pivotInto(root.rootFd);
       close(root.rootFd);
-      // From now on '/' is the root; keep resolving container paths inside it.
-      state.root = new RootResolver(open('/', O_PATH_CLOEXEC | F.O_DIRECTORY));
+      // From now on '/' is the root; keep resolving container paths inside it (and keep the
+      // list of what was created: container paths, the same after pivot_root).
+      state.root = new RootResolver(open('/', O_PATH_CLOEXEC | F.O_DIRECTORY), root.created);
       state.pivoted = true;
       return;
     }
@@ -225,7 +241,7 @@ function pathOf(op: MountOp): string {
  * naming the op and path at the first failure; what was mounted stays mounted in this (private)
  * mount namespace, which disappears with the container.
  */
-export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): void {
+export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): AppliedPlan {
   const state: State = { pivoted: false };
   try {
     ops.forEach((op, i) => {
@@ -233,11 +249,34 @@ export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): 
       try {
         applyOne(op, state);
       } catch (e) {
-        if (state.root && !state.pivoted) undoCreated(state.root);
+        // Before or after pivot_root: the created entries are container paths, resolved inside
+        // the root either way.
+        if (state.root) undoCreated(state.root);
         throw wrapError(op.op, pathOf(op), e);
       }
     });
   } finally {
     if (state.root) close(state.root.rootFd);
   }
+  const created = state.root ? [...state.root.created] : [];
+  return {
+    undo() {
+      if (created.length === 0) return;
+      let fd: number;
+      try {
+        // After pivot_root the root is '/'; otherwise the root's host path, reopened (an entry
+        // is only removed while it is the very one created, so a swapped path removes nothing).
+        const path = state.pivoted ? '/' : state.source;
+        if (path === undefined) return;
+        fd = open(path, O_PATH_CLOEXEC | F.O_DIRECTORY);
+      } catch {
+        return;
+      }
+      try {
+        undoCreated(new RootResolver(fd, created.splice(0)));
+      } finally {
+        close(fd);
+      }
+    },
+  };
 }

@@ -1,4 +1,4 @@
-export { type ApplyOptions, applyPlan } from './apply.js';
+export { type AppliedPlan, type ApplyOptions, applyPlan } from './apply.js';
 export {
   DEFAULT_DEV_SYMLINKS,
   DEFAULT_DEVICES,

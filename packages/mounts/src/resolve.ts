@@ -56,9 +56,15 @@ export interface CreatedEntry {
 
 export class RootResolver {
   /** What openOrCreate created, in order: undone when applying the plan fails. */
-  readonly created: CreatedEntry[] = [];
+  readonly created: CreatedEntry[];
 
-  constructor(readonly rootFd: number) {}
+  /** `created` carries the entries over when the root is reopened (after pivot_root). */
+  constructor(
+    readonly rootFd: number,
+    created: CreatedEntry[] = [],
+  ) {
+    this.created = created;
+  }
 
   /** An O_PATH descriptor of target, or undefined when it does not exist. */
   tryOpen(target: string, op: string): number | undefined {

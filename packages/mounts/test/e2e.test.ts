@@ -17,7 +17,7 @@ import {
   userTempDir,
 } from '@rootless-ts/testkit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DEVICES } from '../src/index.js';
+import { DEFAULT_DEVICES, planRootfs } from '../src/index.js';
 import { buildBusyboxRoot, chown } from './helpers/rootfs.js';
 import { type PlanResult, runLocked, runPlan, runWrappers } from './helpers/run.js';
 
@@ -400,6 +400,42 @@ describe('a failed plan leaves nothing behind', () => {
     expect(r.error).toMatchObject({ name: 'MountError', op: 'bind', path: '/vol/sub/afile' });
     expect(before.vol).toHaveLength(2);
     expect({ root: tree(root), vol: tree(vol) }).toEqual(before);
+  });
+});
+
+describe('a failure after pivot_root leaves nothing behind', () => {
+  /** A root without the files the plan mounts over, volumes whose targets are missing. */
+  function setup() {
+    for (const f of ['etc/hosts', 'etc/resolv.conf', 'etc/hostname'])
+      rmSync(join(root, f), { force: true });
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    chown(data, user);
+    const options = {
+      root,
+      hostname: 'box',
+      workdir: '/work/dir',
+      volumes: [{ source: data, target: '/srv/data', readonly: true }],
+    };
+    return { options, before: tree(root) };
+  }
+
+  it('a failing op after pivot_root (chdir) removes what the plan created', async () => {
+    const { options, before } = setup();
+    const ops = planRootfs(options);
+    ops.push({ op: 'chdir', target: '/no/such/dir' });
+    const r = await runPlan(user, { ops });
+    expect(r.error).toMatchObject({ name: 'MountError', op: 'chdir', code: 'ENOENT' });
+    expect(tree(root)).toEqual(before);
+  });
+
+  it("applyPlan's undo() removes what it created once the caller's next step fails", async () => {
+    const { options, before } = setup();
+    const r = await runPlan(user, { options, undo: true, checks: { ls: 'ls -d /srv /work' } });
+    expect(r.error).toBeUndefined();
+    // Undone: the mount points are gone (the volume's mount went with its mount point).
+    expect(r.checks.ls?.status).not.toBe(0);
+    expect(tree(root)).toEqual(before);
   });
 });
 

@@ -11,6 +11,8 @@ export interface PlanRequest {
   ops?: MountOp[];
   extraOps?: MountOp[];
   preReadonly?: string;
+  /** Undo the applied plan afterwards (AppliedPlan.undo). */
+  undo?: boolean;
   checks?: Record<string, string>;
 }
 
