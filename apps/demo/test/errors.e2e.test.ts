@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAs } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   hostEnv,
   rootless,
   snapshot,
+  treeListing,
   user,
 } from './helpers.js';
 
@@ -160,6 +161,36 @@ describe('bad input: status 125, one clear line, nothing left behind', () => {
       126,
       /^rootless: \/etc\/passwd: permission denied$/,
     );
+  });
+
+  it('a command that cannot be run leaves no mount point in the root (127, 126)', async () => {
+    // Targets the busybox root lacks: the plan creates them as root inside (mapped to a
+    // subordinate id: the user could not even delete them from the host). The directories they
+    // were created in get a new mtime: the listing leaves mtimes out.
+    rmSync(join(bb.root, 'etc', 'hostname'));
+    const listing = () => treeListing(bb.dir).map((l) => l.replace(/^(\S+ \S+ \S+ \S+) \S+/, '$1'));
+    try {
+      const create = ['-r', 'bb', '-v', './data:/new/vol', '-w', '/new/work', '--hostname', 'box'];
+      const cases: Array<[string[], number, RegExp]> = [
+        [['no-such-command'], 127, /^rootless: no-such-command: command not found$/],
+        [['/etc/passwd'], 126, /^rootless: \/etc\/passwd: permission denied$/],
+        [['/home'], 126, /^rootless: \/home: permission denied$/],
+      ];
+      for (const [command, status, line] of cases) {
+        const before = listing();
+        const r = await rootless(['run', ...create, '--', ...command], { cwd: bb.dir });
+        expectOneLine(r.stderr, line);
+        expect(r.code).toBe(status);
+        expect(listing(), command[0]).toEqual(before);
+      }
+      const r = await rootless(['run', ...create, '-e', 'PATH=/etc', '--', 'passwd'], {
+        cwd: bb.dir,
+      });
+      expectOneLine(r.stderr, /^rootless: passwd: permission denied$/);
+      expect(r.code).toBe(126);
+    } finally {
+      writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
+    }
   });
 });
 
