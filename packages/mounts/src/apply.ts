@@ -31,6 +31,12 @@ interface State {
   /** The root's host path (bindRoot's source), to reopen it after applyPlan returns. */
   source?: string;
   pivoted: boolean;
+  /**
+   * The bind ops' sources, cloned when the root is bound (by op index): the host's view of
+   * them, taken before the container's /proc, /dev, … are mounted under the root. A source that
+   * is the root, or holds it, would otherwise carry those mounts in (an unmasked /proc).
+   */
+  sources: Map<number, number>;
 }
 
 function needRoot(state: State, op: MountOp): RootResolver {
@@ -55,7 +61,7 @@ function attachAt(
   }
 }
 
-function applyOne(op: MountOp, state: State): void {
+function applyOne(op: MountOp, state: State, index: number): void {
   switch (op.op) {
     case 'propagation': {
       const rec = op.recursive ? M.MS_REC : 0;
@@ -77,7 +83,9 @@ function applyOne(op: MountOp, state: State): void {
     }
     case 'bind': {
       const root = needRoot(state, op);
-      const tree = cloneTree(F.AT_FDCWD, op.source, op.recursive);
+      const cloned = state.sources.get(index);
+      state.sources.delete(index);
+      const tree = cloned ?? cloneTree(F.AT_FDCWD, op.source, op.recursive);
       try {
         if (op.readonly) setAttrs(tree, M.MOUNT_ATTR_RDONLY, op.recursive);
       } catch (e) {
@@ -227,6 +235,24 @@ function undoCreated(root: RootResolver): void {
   }
 }
 
+/**
+ * Clones the sources of the bind ops after `at` (the bindRoot op, just applied), before anything
+ * is mounted under the root (and after the propagation op: the clones follow it).
+ */
+function cloneSources(ops: readonly MountOp[], at: number, state: State): void {
+  for (let i = at + 1; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.op !== 'bind' || state.sources.has(i)) continue;
+    let fd: number;
+    try {
+      fd = cloneTree(F.AT_FDCWD, op.source, op.recursive);
+    } catch {
+      continue; // Reported by the bind op itself, in its turn (after what precedes it).
+    }
+    state.sources.set(i, fd);
+  }
+}
+
 function pathOf(op: MountOp): string {
   if ('target' in op) return op.target;
   if ('source' in op) return op.source;
@@ -242,12 +268,13 @@ function pathOf(op: MountOp): string {
  * mount namespace, which disappears with the container.
  */
 export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): AppliedPlan {
-  const state: State = { pivoted: false };
+  const state: State = { pivoted: false, sources: new Map() };
   try {
     ops.forEach((op, i) => {
       options.onOp?.(op, i);
       try {
-        applyOne(op, state);
+        applyOne(op, state, i);
+        if (op.op === 'bindRoot') cloneSources(ops, i, state);
       } catch (e) {
         // Before or after pivot_root: the created entries are container paths, resolved inside
         // the root either way.
@@ -257,6 +284,7 @@ export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): 
     });
   } finally {
     if (state.root) close(state.root.rootFd);
+    for (const fd of state.sources.values()) close(fd);
   }
   const created = state.root ? [...state.root.created] : [];
   return {

@@ -342,6 +342,18 @@ describe('attacks from an untrusted root filesystem', () => {
     expect(snapshot()).toBe(before);
   });
 
+  it("a volume of the root itself shows the host's view of it, not the container's /proc", async () => {
+    // Its source, the root's host path, already holds the container's /proc and /dev when the
+    // volumes are bound: a clone of it then would carry them in, unmasked (/mnt/proc/keys).
+    const r = await runPlan(user, {
+      options: { root, volumes: [{ source: root, target: '/mnt', readonly: true }] },
+      checks: {
+        proc: 'ls -A /mnt/proc | wc -l; grep -c " /mnt/" /proc/self/mountinfo; cat /proc/keys | wc -c',
+      },
+    });
+    expect(ok(r, 'proc')).toBe('0\n0\n0\n');
+  });
+
   it('a symlink through /proc/self/root (a magic link) is refused', async () => {
     const { outside, snapshot } = victims();
     const before = snapshot();
