@@ -9,7 +9,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { type JoinFds, runChild, type SetupHook } from './child.js';
 import { serializeError } from './errors.js';
@@ -92,7 +92,17 @@ function runJoiner(
     if (!join.early.some((ns) => ns.kind === 'pid')) return runChild(cfg, hooks, channel, join);
     const intermediate = Number(readlinkSync('/proc/self'));
     const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
-    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }), flags);
+    // The child appears in the container's pid namespace while it still runs on the launcher's
+    // memory and holds its host descriptors, and root there has CAP_SYS_PTRACE over it. A
+    // non-dumpable memory (the flag belongs to the memory, shared by the launcher, this process
+    // and the child) keeps /proc/<pid>/mem, fd, environ… out of the container's reach until the
+    // exec resets it for the program (runc's CVE-2016-9962). The stack top is found first: it
+    // reads /proc/thread-self/syscall, which a non-dumpable process may not open.
+    const stackTop = libc.childStackTop();
+    libc.prctl(PR.PR_SET_DUMPABLE, 0);
+    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }), flags, {
+      stackTop,
+    });
     return 0;
   } catch (e) {
     channel.trySend({ t: 'error', error: serializeError('join', e) });

@@ -240,6 +240,23 @@ describe('enter: joining a running container', () => {
   });
 });
 
+describe('enter: the container cannot reach into an entering process', () => {
+  it('keeps its memory and descriptors from root in the container until the exec', async () => {
+    // Root in the container watches for new processes; each one entering is caught while it
+    // still runs the launcher's code, on the launcher's memory, with its host descriptors.
+    const r = await runNodeAs(user, fixture('enter-peek.mjs'));
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.entered).toEqual([0, 0, 0, 0, 0]);
+    expect(out.seen.length).toBeGreaterThan(0);
+    const reached = (out.seen as Array<{ mem: string; fds: unknown }>).filter(
+      (s) => s.mem !== 'EACCES' || s.fds !== 'EACCES',
+    );
+    expect(reached).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+});
+
 describe('failures', () => {
   it('reports a setup hook that throws, with errno, syscall and path, and leaves nothing', async () => {
     const out = await spawnAsTestUser({
