@@ -1,4 +1,5 @@
 import { readSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { encode, LineDecoder, type ToChild, type ToParent } from './protocol.js';
 
 /**
@@ -7,6 +8,8 @@ import { encode, LineDecoder, type ToChild, type ToParent } from './protocol.js'
  */
 export class SyncChannel {
   private readonly decoder = new LineDecoder();
+  /** A UTF-8 character split across two reads must be joined before it is decoded. */
+  private readonly utf8 = new StringDecoder('utf8');
   private readonly queue: unknown[] = [];
   private readonly chunk = Buffer.alloc(4096);
 
@@ -27,7 +30,7 @@ export class SyncChannel {
         return null;
       }
       if (n === 0) return null;
-      this.queue.push(...this.decoder.push(this.chunk.toString('utf8', 0, n)));
+      this.queue.push(...this.decoder.push(this.utf8.write(this.chunk.subarray(0, n))));
     }
     return this.queue.shift() as ToChild;
   }

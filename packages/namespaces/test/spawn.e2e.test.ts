@@ -158,6 +158,24 @@ describe('stdio, exit codes and signals', () => {
   });
 });
 
+describe('unusual arguments and environment', () => {
+  it('passes non-ASCII, empty and long arguments and values byte for byte', async () => {
+    // Long enough for the config to cross the launcher's 4 KiB reads at every byte offset.
+    const args = ['', 'é€😀'.repeat(3000), 'a b\tc\nd', 'x'.repeat(100_000), 'ü'];
+    const out = await spawnAsTestUser({
+      options: { argv: ['/usr/bin/printf', '%s\\0', ...args] },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.stdout.split('\0')).toEqual([...args, '']);
+    const env = await spawnAsTestUser({
+      options: { argv: ['/usr/bin/env'], env: { EMPTY: '', NÄME: `${'ö'.repeat(2049)} 😀` } },
+      idmap: 'rootless',
+    });
+    expect(env.stdout).toBe(`EMPTY=\nNÄME=${'ö'.repeat(2049)} 😀\n`);
+  });
+});
+
 describe('no leaks', () => {
   it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
     // `ls` lists the descriptors of PID 1, the shell (`; true` keeps it from exec'ing ls).
