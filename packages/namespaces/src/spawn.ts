@@ -1,7 +1,8 @@
-import { spawn as spawnProcess } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { SpawnError } from './errors.js';
 import { Inbox, type InboxEvent } from './inbox.js';
@@ -111,6 +112,14 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
       throw fail(`bad id ${id}`);
   }
   const extra = options.extraFds ?? [];
+  const stdio = stdioOf(options.stdio);
+  for (const fd of [...stdio.filter((s) => typeof s === 'number'), ...extra]) {
+    if (!(Number.isInteger(fd) && (fd as number) >= 0)) throw fail(`bad descriptor ${fd}`);
+  }
+  for (const s of stdio) {
+    if (typeof s !== 'number' && !['inherit', 'pipe', 'ignore'].includes(s))
+      throw fail(`bad stdio "${s}"`);
+  }
   const keepFds = 3 + extra.length;
   if (
     options.controllingTerminal !== undefined &&
@@ -208,12 +217,40 @@ async function start(
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const channelFd = cfg.keepFds;
-  const plumbing = new Plumbing(stdioOf(options.stdio), options.extraFds ?? []);
-  const launcher = spawnProcess(
-    options.nodePath ?? process.execPath,
-    ['--single-threaded', launcherPath(), String(channelFd)],
-    { stdio: plumbing.launcherStdio, env: {} },
-  );
+  const script = launcherPath();
+  const stdio = stdioOf(options.stdio);
+  for (const fd of [...stdio, ...(options.extraFds ?? [])]) {
+    if (typeof fd !== 'number') continue;
+    try {
+      libc.fcntl(fd, F.F_GETFD);
+    } catch (e) {
+      throw new SpawnError(
+        { step: 'options', message: `descriptor ${fd} is not open`, ...errnoOf(e) },
+        { cause: e },
+      );
+    }
+  }
+  const plumbing = new Plumbing(stdio, options.extraFds ?? []);
+  let launcher: ChildProcess;
+  try {
+    launcher = spawnProcess(
+      options.nodePath ?? process.execPath,
+      ['--single-threaded', script, String(channelFd)],
+      { stdio: plumbing.launcherStdio, env: {} },
+    );
+  } catch (e) {
+    // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
+    // and sockets made for this spawn must not outlive it (nor keep the event loop alive).
+    plumbing.destroy();
+    throw new SpawnError(
+      {
+        step: 'launcher',
+        message: `cannot start the launcher: ${(e as Error).message}`,
+        ...errnoOf(e),
+      },
+      { cause: e },
+    );
+  }
   plumbing.closeTheirs();
   const channel = plumbing.channel;
   const inbox = new Inbox(channel);

@@ -197,6 +197,20 @@ describe('no leaks', () => {
     expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
   });
 
+  it('refuses descriptors that are not open, leaking nothing', async () => {
+    const r = await runNodeAs(user, fixture('bad-fds.mjs'), [], { timeoutMs: 10_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.errors).toEqual([
+      { step: 'options', message: 'options: descriptor 987 is not open' },
+      { step: 'options', message: 'options: descriptor 987 is not open' },
+      { step: 'options', message: 'options: bad descriptor -1' },
+      { step: 'options', message: 'options: bad descriptor 1.5' },
+    ]);
+    expect(out.after).toBe(out.before);
+  });
+
   it('leaves no descriptor, zombie or process after 200 sequential and 20 concurrent spawns', async () => {
     const r = await runNodeAs(user, fixture('many.mjs'), ['200'], { timeoutMs: 240_000 });
     expect(r.stderr).toBe('');
