@@ -98,6 +98,20 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     throw fail('argv must be a non-empty array of strings');
   }
   if (options.argv[0] === '') throw fail('argv[0] is empty');
+  // C strings end at the first NUL: the kernel would get a shorter argument than the caller
+  // checked (child_process refuses these too).
+  const noNul = (what: string, value: string | undefined) => {
+    if (value?.includes('\0')) throw fail(`${what} must not contain a NUL byte`);
+  };
+  for (const [i, a] of options.argv.entries()) noNul(`argv[${i}]`, a);
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    noNul(`environment variable name "${k.replaceAll('\0', '\\0')}"`, k);
+    noNul(`environment variable ${k}`, String(v));
+  }
+  noNul('cwd', options.cwd);
+  noNul('path', options.path);
+  noNul('hostname', options.hostname);
+  noNul('domainname', options.domainname);
   const namespaces = [
     ...new Set((options.namespaces ?? DEFAULT_NAMESPACES).map(parseNamespaceKind)),
   ];

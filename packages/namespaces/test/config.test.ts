@@ -105,3 +105,25 @@ describe('the channel protocol', () => {
     });
   });
 });
+
+describe('launchConfig: strings the kernel would cut short', () => {
+  it('refuses NUL bytes in argv, the environment, cwd, path and names', () => {
+    const bad: Array<[Parameters<typeof launchConfig>[0], string]> = [
+      [{ argv: ['printf', 'a\0; rm -rf x'] }, 'argv[1] must not contain a NUL byte'],
+      [{ argv: ['env'], env: { X: 'a\0Y=b' } }, 'environment variable X must not contain'],
+      [{ argv: ['env'], env: { 'X\0Y': '1' } }, 'environment variable name "X\\0Y"'],
+      [{ argv: ['pwd'], cwd: '/tmp\0/x' }, 'cwd must not contain a NUL byte'],
+      [{ argv: ['sh'], path: '/bin\0' }, 'path must not contain a NUL byte'],
+      [{ argv: ['sh'], hostname: 'a\0b' }, 'hostname must not contain a NUL byte'],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => launchConfig(options)).toThrow(message);
+      try {
+        launchConfig(options);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SpawnError);
+        expect((e as SpawnError).step).toBe('options');
+      }
+    }
+  });
+});
