@@ -63,6 +63,10 @@ export function runChild(
   try {
     // readlink of /proc/self still goes through the host's procfs: the host pid (DESIGN 1.8).
     const hostPid = step('identity', () => Number(readlinkSync('/proc/self')));
+    // What the id maps allow is read through /proc while it is still the host's: after joining a
+    // mount namespace, or after the setup hooks (a pivot_root), /proc/self may be missing or
+    // belong to another pid namespace. When entering, the maps are already final.
+    let ids = join ? step('credentials', readIdMaps) : undefined;
     if (join) step('join', () => joinRest(join));
     channel.send({
       t: 'pid',
@@ -79,7 +83,8 @@ export function runChild(
     const mapped = inUserns && own.uid !== OVERFLOW_ID;
     // Become root inside for the setup, where root is mapped (full capabilities are ours anyway
     // as the namespace's creator; this makes files the hooks create belong to root inside).
-    if (mapped && isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map')) {
+    ids ??= step('credentials', readIdMaps);
+    if (mapped && ids.rootMapped) {
       step('credentials', () => {
         libc.setresgid(0, 0, 0);
         libc.setresuid(0, 0, 0);
@@ -103,7 +108,7 @@ export function runChild(
       step('setup', () => hooks[i]!({ ...ctx, config: spec.config }));
     });
 
-    if (mapped) step('credentials', () => takeCredentials(cfg, own));
+    if (mapped) step('credentials', () => takeCredentials(cfg, own, ids.groupsAllowed));
     step('chdir', () => libc.chdir(cfg.cwd));
     step('credentials', () => {
       if (cfg.noNewPrivileges) libc.prctl(PR.PR_SET_NO_NEW_PRIVS, 1);
@@ -153,12 +158,23 @@ function isMapped(id: number, file: string): boolean {
     });
 }
 
-function takeCredentials(cfg: LaunchConfig, own: { uid: number; gid: number }): void {
+/** Whether root is mapped (uid and gid) and setgroups is allowed in this user namespace. */
+function readIdMaps(): { rootMapped: boolean; groupsAllowed: boolean } {
+  return {
+    rootMapped: isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map'),
+    groupsAllowed: readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow',
+  };
+}
+
+function takeCredentials(
+  cfg: LaunchConfig,
+  own: { uid: number; gid: number },
+  groupsAllowed: boolean,
+): void {
   const uid = cfg.uid ?? own.uid;
   const gid = cfg.gid ?? own.gid;
   // Host supplementary groups must not leak in. Where setgroups is denied (the single mapping),
   // they cannot be dropped; they show as nogroup, as with podman.
-  const groupsAllowed = readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
   if (groupsAllowed) libc.setgroups(cfg.groups ?? []);
   else if (cfg.groups && cfg.groups.length > 0) {
     throw Object.assign(

@@ -235,6 +235,21 @@ describe('the event loop', () => {
   });
 });
 
+describe('setup hooks that change the root', () => {
+  it('may pivot_root into a root without /proc: the final credentials are still taken', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'ls /; id -u; id -G'],
+        env: { PATH },
+        setup: [hook('pivot.mjs')],
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.stdout).toBe('bin\nlib\nlib64\nusr\n1100\n1100\n');
+  });
+});
+
 describe('descriptors from the child', () => {
   it('hands a descriptor opened by a setup hook to the parent', async () => {
     const out = await spawnAsTestUser({
@@ -268,6 +283,18 @@ describe('enter: joining a running container', () => {
     ]);
     expect(out.status).toEqual({ code: 0, signal: null });
     expect(out.badPid).toEqual({ name: 'SpawnError', step: 'join', code: 'ESRCH' });
+    expect(strays()).toEqual([]);
+  });
+});
+
+describe('enter: some namespaces only', () => {
+  it('joins the mount namespace of a container with a /proc of its own, not its pid namespace', async () => {
+    const r = await runNodeAs(user, fixture('enter-mnt.mjs'));
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      stdout: 'box\n1100\n',
+      status: { code: 0, signal: null },
+    });
     expect(strays()).toEqual([]);
   });
 });
