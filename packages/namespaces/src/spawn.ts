@@ -24,7 +24,7 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Directories to search for argv[0] (default: env.PATH, else a standard PATH). */
   path?: string;
-  /** Working directory inside (default `/`), entered after the setup hooks. */
+  /** Working directory inside, absolute (default `/`), entered after the setup hooks. */
   cwd?: string;
   /** Namespaces to create (default user, mnt, pid, uts, ipc). `user` is required unprivileged. */
   namespaces?: Array<NamespaceKind | 'mount'>;
@@ -109,6 +109,10 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     noNul(`environment variable ${k}`, String(v));
   }
   noNul('cwd', options.cwd);
+  // A relative cwd would be resolved against the launcher's working directory, a host
+  // directory that a pivot_root leaves reachable: the program would start outside its root.
+  if (options.cwd !== undefined && !options.cwd.startsWith('/'))
+    throw fail(`cwd "${options.cwd}" must be an absolute path inside the container`);
   noNul('path', options.path);
   noNul('hostname', options.hostname);
   noNul('domainname', options.domainname);

@@ -127,3 +127,12 @@ describe('launchConfig: strings the kernel would cut short', () => {
     }
   });
 });
+
+describe('launchConfig: the working directory', () => {
+  it('must be absolute: a relative one would resolve against a host directory', () => {
+    for (const cwd of ['.', 'tmp', '../etc', '']) {
+      expect(() => launchConfig({ argv: ['pwd'], cwd })).toThrow('must be an absolute path');
+    }
+    expect(launchConfig({ argv: ['pwd'], cwd: '/srv' }).cwd).toBe('/srv');
+  });
+});

@@ -250,6 +250,53 @@ describe('setup hooks that change the root', () => {
   });
 });
 
+describe('the working directory', () => {
+  it('is never resolved against the host directory the caller runs in', async () => {
+    // Run from the host's /etc, asking for "." in a root that has no /etc: before, the program
+    // started in the host's /etc (detached but reachable) and read its files.
+    const spec = {
+      options: {
+        argv: ['sh', '-c', 'cat hostname'],
+        env: { PATH },
+        cwd: '.',
+        setup: [hook('pivot.mjs')],
+      },
+      idmap: 'rootless',
+    };
+    const r = await runNodeAs(user, fixture('spawn.mjs'), [JSON.stringify(spec)], { cwd: '/etc' });
+    const out = JSON.parse(r.stdout);
+    expect(out.stdout).toBe('');
+    expect(out.error).toMatchObject({
+      step: 'options',
+      message: 'options: cwd "." must be an absolute path inside the container',
+    });
+  });
+
+  it('fails at chdir, naming the directory, when it does not exist inside', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['true'], env: { PATH }, cwd: '/nonexistent/dir' },
+      idmap: 'rootless',
+    });
+    expect(out.error).toMatchObject({
+      step: 'chdir',
+      code: 'ENOENT',
+      syscall: 'chdir',
+      path: '/nonexistent/dir',
+    });
+    expect(strays()).toEqual([]);
+  });
+
+  it('gives EACCES from execve for a program that is a directory', async () => {
+    const out = await spawnAsTestUser({ options: { argv: ['/etc'] }, idmap: 'rootless' });
+    expect(out.error).toMatchObject({
+      step: 'exec',
+      code: 'EACCES',
+      syscall: 'execve',
+      path: '/etc',
+    });
+  });
+});
+
 describe('descriptors from the child', () => {
   it('hands a descriptor opened by a setup hook to the parent', async () => {
     const out = await spawnAsTestUser({
