@@ -61,6 +61,12 @@ export function runChild(
   join?: JoinFds,
 ): number {
   try {
+    // The child must not outlive the parent during the setup either (a hook may block): every
+    // change of the effective ids clears the death signal, so it is set again after each one.
+    const dieWithParent = () => {
+      if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+    };
+    step('credentials', dieWithParent);
     // readlink of /proc/self still goes through the host's procfs: the host pid (DESIGN 1.8).
     const hostPid = step('identity', () => Number(readlinkSync('/proc/self')));
     // What the id maps allow is read through /proc while it is still the host's: after joining a
@@ -88,6 +94,7 @@ export function runChild(
       step('credentials', () => {
         libc.setresgid(0, 0, 0);
         libc.setresuid(0, 0, 0);
+        dieWithParent();
       });
     }
 
@@ -114,7 +121,7 @@ export function runChild(
       if (cfg.noNewPrivileges) libc.prctl(PR.PR_SET_NO_NEW_PRIVS, 1);
       // Set after the final credentials, which clear it (prctl(2)); the parent's death before
       // this point is seen as EOF on the channel below.
-      if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+      dieWithParent();
     });
 
     channel.send({ t: 'ready' });

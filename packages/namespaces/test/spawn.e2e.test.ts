@@ -432,6 +432,23 @@ describe('failures', () => {
 });
 
 describe('the container dies with its parent', () => {
+  it('also while a setup hook runs: the child and the launcher go away', async () => {
+    const { spawn } = await import('node:child_process');
+    const parent = spawn(process.execPath, [fixture('orphan-in-setup.mjs')], {
+      uid: user.uid,
+      gid: user.gid,
+      env: { PATH, HOME: user.home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => parent.stdout!.once('data', resolve));
+    expect(strays().length).toBeGreaterThan(0);
+    parent.kill('SIGKILL');
+    const t0 = Date.now();
+    while (strays().length > 0 && Date.now() - t0 < 1000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(strays()).toEqual([]);
+  });
+
   it('is gone within a second of the parent being killed', async () => {
     const { spawn } = await import('node:child_process');
     const parent = spawn(process.execPath, [fixture('orphan.mjs')], {
