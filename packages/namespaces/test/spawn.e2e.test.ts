@@ -224,6 +224,18 @@ describe('no leaks', () => {
   }, 300_000);
 });
 
+describe('alongside child_process', () => {
+  it('reaps its containers and leaves child_process its own children, all at once', async () => {
+    const r = await runNodeAs(user, fixture('interleave.mjs'), [], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    const want = Array.from({ length: 20 }, (_, i) => [i % 7, i % 5]).flat();
+    expect(out.codes).toEqual(want);
+    expect(out.children).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+});
+
 describe('the event loop', () => {
   it('keeps ticking while containers start and run', async () => {
     const r = await runNodeAs(user, fixture('loop.mjs'));
