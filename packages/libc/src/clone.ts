@@ -34,9 +34,20 @@ export function childStackTop(margin = DEFAULT_STACK_MARGIN): bigint {
   const startstack = BigInt(rest[28 - 3]!);
   let top = startstack - BigInt(margin);
   const sp = currentStackPointer();
+  if (sp === null && runningChildStackTop !== undefined) {
+    // In a clone child, whose own frames lie at the default top: guessing would lay the new
+    // child's stack over them (and V8 then loops walking the mangled frames).
+    throw new Error(
+      'clone: cannot read the stack pointer from /proc/thread-self/syscall in a clone child ' +
+        '(a non-dumpable process cannot open it); compute childStackTop() before, and pass it as stackTop',
+    );
+  }
   if (sp !== null && sp - BigInt(FRAME_GAP) < top) top = sp - BigInt(FRAME_GAP);
   return top & ~15n;
 }
+
+/** The stack top of the clone child running JavaScript in this memory, if any. */
+let runningChildStackTop: bigint | undefined;
 
 export interface CloneOptions {
   /** The child's stack top; default `childStackTop()`. */
@@ -69,12 +80,17 @@ export function clone(fn_: () => number, flags: number, options: CloneOptions = 
   const stackTop = options.stackTop ?? childStackTop();
   libc();
   cloneFnType ??= koffi.proto(null, 'int', ['void *']);
+  const outer = runningChildStackTop;
   const wrapper = (_arg: unknown): number => {
+    // The memory is shared: this tells a clone() called from fn that it runs in a child.
+    runningChildStackTop = stackTop;
     try {
       const status = fn_();
       return typeof status === 'number' && Number.isFinite(status) ? status | 0 : 0;
     } catch {
       return CLONE_THREW_STATUS;
+    } finally {
+      runningChildStackTop = outer;
     }
   };
   const callback = koffi.register(wrapper, koffi.pointer(cloneFnType));
@@ -91,6 +107,8 @@ export function clone(fn_: () => number, flags: number, options: CloneOptions = 
       'clone',
     );
   } finally {
+    // Also when the child exec'd or was killed without returning through the wrapper.
+    runningChildStackTop = outer;
     koffi.unregister(callback);
   }
 }

@@ -29,6 +29,18 @@ describe('clone', () => {
   });
 });
 
+describe('clone in a clone child', () => {
+  it('refuses to guess the stack when the stack pointer cannot be read, and works when given one', async () => {
+    const r = await runNodeAs(testUser(), fixture('nested-clone.mjs'), [], { timeoutMs: 10_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    // Before, the inner child's stack was laid over the outer child's frames: V8 looped forever.
+    expect(out.guessed).toMatch(/^threw: clone: cannot read the stack pointer/);
+    expect(out.computed).toBe('inner exited 7');
+  });
+});
+
 describe('clone into user, mount and UTS namespaces', () => {
   it('the child maps itself to root and uses the privileged bindings; the host is untouched', async () => {
     const user = testUser();
