@@ -181,7 +181,12 @@ function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec]
  * started is left running.
  */
 export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
-  return start(launchConfig(options), options);
+  try {
+    return start(launchConfig(options), options);
+  } catch (e) {
+    // Bad options reject, as every other failure does, rather than throw from the call.
+    return Promise.reject(e);
+  }
 }
 
 export type EnterOptions = Omit<
@@ -224,7 +229,12 @@ export function enter(pid: number, options: EnterOptions): Promise<NamespacedPro
       ),
     );
   }
-  const cfg = launchConfig({ ...options, namespaces: [] });
+  let cfg: LaunchConfig;
+  try {
+    cfg = launchConfig({ ...options, namespaces: [] });
+  } catch (e) {
+    return Promise.reject(e);
+  }
   cfg.join = { pid, namespaces: kinds };
   return start(cfg, options);
 }

@@ -136,3 +136,18 @@ describe('launchConfig: the working directory', () => {
     expect(launchConfig({ argv: ['pwd'], cwd: '/srv' }).cwd).toBe('/srv');
   });
 });
+
+describe('spawn and enter: bad options', () => {
+  it('reject the returned promise rather than throw from the call', async () => {
+    const { spawn, enter } = await import('../src/index.js');
+    let p: Promise<unknown> | undefined;
+    expect(() => {
+      p = spawn({ argv: [] });
+    }).not.toThrow();
+    await expect(p).rejects.toMatchObject({ name: 'SpawnError', step: 'options' });
+    expect(() => {
+      p = enter(process.pid, { argv: ['x'], cwd: 'relative' });
+    }).not.toThrow();
+    await expect(p).rejects.toMatchObject({ name: 'SpawnError', step: 'options' });
+  });
+});
