@@ -348,7 +348,7 @@ async function start(
     const idmap = 'idmap' in options ? options.idmap : undefined;
     if (idmap) {
       try {
-        await idmap(pid);
+        await withDeadline(Promise.resolve(idmap(pid)), timeoutMs, 'writing the id maps');
       } catch (e) {
         throw new SpawnError(
           { step: 'idmap', message: (e as Error).message, ...errnoOf(e) },
@@ -408,6 +408,19 @@ function handle(
       return killQuietly(pid, signal);
     },
   };
+}
+
+/** The promise, or an ETIMEDOUT error after `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(Object.assign(new Error(`timed out after ${ms} ms ${what}`), { code: 'ETIMEDOUT' })),
+      ms,
+    );
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals | number): boolean {

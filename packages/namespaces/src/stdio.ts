@@ -39,10 +39,10 @@ export class Plumbing {
     const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
     this.theirs.push(theirs);
     this.channel = new Socket({ fd: mine, readable: true, writable: true });
-    const [fdMine, fdTheirs] = libc.socketpair(
-      S.AF_UNIX,
-      S.SOCK_STREAM | S.SOCK_CLOEXEC | S.SOCK_NONBLOCK,
-    );
+    // Blocking on the child's side (a hook's sendFd never fails with EAGAIN), non-blocking on
+    // ours (the parent drains it once the child is ready, without waiting).
+    const [fdMine, fdTheirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
+    libc.fcntl(fdMine, F.F_SETFL, libc.fcntl(fdMine, F.F_GETFL) | F.O_NONBLOCK);
     this.fdChannel = fdMine;
     this.theirs.push(fdTheirs);
     this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds, theirs, fdTheirs];

@@ -434,6 +434,16 @@ describe('failures', () => {
     expect(strays()).toEqual([]);
   });
 
+  it('gives up on an id mapper that never finishes, within the deadline', async () => {
+    const out = await spawnAsTestUser({
+      options: { argv: ['true'], timeoutMs: 300 },
+      idmap: 'hang',
+    });
+    expect(out.error).toMatchObject({ step: 'idmap', code: 'ETIMEDOUT' });
+    expect(out.error?.message).toBe('idmap: timed out after 300 ms writing the id maps');
+    expect(strays()).toEqual([]);
+  });
+
   it('rejects bad options before starting anything', async () => {
     const out = await spawnAsTestUser({ options: { argv: [] }, idmap: 'none' });
     expect(out.error).toMatchObject({
