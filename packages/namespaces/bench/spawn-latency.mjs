@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Median latency of starting `true` in new user+mnt+pid+uts+ipc namespaces and waiting for it,
-// with rootless-ts's spawn() (with and without the newuidmap/newgidmap mapping), compared with
+// with rootless-ts's spawn() (with and without the newuidmap/newgidmap mapping, and with a pool of
+// pre-started launchers: back to back, where each spawn's replacement launcher starting competes
+// with the next spawns, and with the pool's launchers warm before each spawn), compared with
 // `bwrap --unshare-all` and `unshare -Urpfm` where installed. Run it as an unprivileged user
 // with subordinate ids:  node packages/namespaces/bench/spawn-latency.mjs [runs]
 // It prints figures; it asserts nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { rootlessIdMap, spawn } from '@rootless-ts/namespaces';
+import { createLauncherPool, rootlessIdMap, spawn } from '@rootless-ts/namespaces';
 
 const runs = Number(process.argv[2] ?? 50);
 const namespaces = ['user', 'mnt', 'pid', 'uts', 'ipc'];
@@ -17,10 +19,12 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function time(fn) {
+/** `prepare` runs before each run, untimed. */
+async function time(fn, prepare = async () => {}) {
   for (let i = 0; i < 3; i++) await fn(); // warm-up
   const xs = [];
   for (let i = 0; i < runs; i++) {
+    await prepare();
     const t0 = performance.now();
     await fn();
     xs.push(performance.now() - t0);
@@ -60,6 +64,36 @@ results.push([
     await p.exited;
   }),
 ]);
+const pool = createLauncherPool({ size: 2 });
+await pool.ready();
+results.push([
+  `pooled (2) back to back, ${plan.mode}`,
+  await time(async () => {
+    const p = await spawn({ argv: ['/bin/true'], namespaces, idmap, stdio: 'ignore', pool });
+    await p.exited;
+  }),
+]);
+results.push([
+  `pooled, launcher warm, ${plan.mode}`,
+  await time(
+    async () => {
+      const p = await spawn({ argv: ['/bin/true'], namespaces, idmap, stdio: 'ignore', pool });
+      await p.exited;
+    },
+    () => pool.ready(),
+  ),
+]);
+results.push([
+  'pooled, launcher warm, no mapping',
+  await time(
+    async () => {
+      const p = await spawn({ argv: ['/bin/true'], namespaces, stdio: 'ignore', pool });
+      await p.exited;
+    },
+    () => pool.ready(),
+  ),
+]);
+await pool.close();
 results.push([
   'node -e 0 (the launcher floor)',
   await time(command([process.execPath, '--single-threaded', '-e', '0'])),

@@ -11,13 +11,18 @@ export type InboxEvent =
 export class Inbox {
   private readonly events: InboxEvent[] = [];
   private waiter: ((e: InboxEvent) => void) | undefined;
-  private readonly decoder = new LineDecoder();
-
-  constructor(stream: Readable) {
+  /** `decoder`: one that already read the start of the stream (a pooled launcher's). */
+  constructor(
+    stream: Readable,
+    private readonly decoder = new LineDecoder(),
+  ) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       try {
-        for (const m of this.decoder.push(chunk)) this.push(m as ToParent);
+        for (const m of this.decoder.push(chunk)) {
+          // A pooled launcher taken before it was warm says so first: nothing to wait for.
+          if ((m as ToParent).t !== 'warm') this.push(m as ToParent);
+        }
       } catch {
         this.push({
           t: 'error',

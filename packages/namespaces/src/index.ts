@@ -15,6 +15,7 @@ export {
   type NamespaceKind,
   parseNamespaceKind,
 } from './kinds.js';
+export { createLauncherPool, type LauncherPool, type LauncherPoolOptions } from './pool.js';
 export type { LaunchConfig, SetupHookSpec } from './protocol.js';
 export type { ExitStatus } from './reaper.js';
 export {

@@ -6,6 +6,11 @@
  * resuming here after that would corrupt V8's state (DESIGN 1.4).
  *
  * Usage: node --single-threaded launcher.js CHANNEL_FD
+ *
+ * Pooled (pre-started, see pool.ts): node --single-threaded launcher.js 3 --pooled PARENT_PID,
+ * with /dev/null as 0-2, the channel as 3 and the fd channel as 4. It says it is warm and waits;
+ * once taken, it receives the program's descriptors over the fd channel, and its clone child
+ * moves them (and the channels) into the layout a launcher started for the spawn has.
  */
 import { readlinkSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +19,7 @@ import * as libc from '@rootless-ts/libc';
 import { type JoinFds, runChild, type SetupHook } from './child.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
-import type { LaunchConfig, SetupHookSpec } from './protocol.js';
+import { FD_CHUNK, type LaunchConfig, type SetupHookSpec } from './protocol.js';
 import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
@@ -31,11 +36,91 @@ async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
   return fn as SetupHook;
 }
 
+/**
+ * A pooled launcher, warm: dies with the thread that started it, says it is warm and waits to
+ * be taken; returns the program's descriptors then, or null when the parent is gone.
+ */
+function waitToBeTaken(channel: SyncChannel, fdChannel: number, parent: number): number[] | null {
+  // Idle, it would also see EOF when the parent dies; this also covers a parent that dies while
+  // it clones (a worker_thread's end counts as the parent's death: the README's caveat).
+  libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+  if (libc.getppid() !== parent) return null;
+  channel.trySend({ t: 'warm' });
+  const m = channel.receive();
+  if (m?.t !== 'fds') return null;
+  const fds: number[] = [];
+  while (fds.length < m.count) {
+    const got = libc.recvFds(fdChannel, { maxFds: FD_CHUNK, maxData: 1 });
+    if (got.data.length === 0) return null;
+    fds.push(...got.fds);
+  }
+  return fds;
+}
+
+/**
+ * In the clone child of a pooled launcher, before anything else: the program's descriptors into
+ * 0..keepFds-1, the channel into keepFds and the fd channel into keepFds + 1, the layout the
+ * child relies on and a launcher started for the spawn has. The child's descriptor table is its
+ * own copy (no CLONE_FILES): the launcher's, where Node's own descriptors may sit at these
+ * numbers, stays as it was; in the child, whose event loop never runs again, they are replaced
+ * (and everything else is closed before the exec anyway). Null (the error sent) on failure.
+ */
+function placeFds(
+  received: number[],
+  channel: SyncChannel,
+  fdChannel: number,
+  keepFds: number,
+  join?: JoinFds,
+): SyncChannel | null {
+  const floor = keepFds + 2;
+  const lift = (fd: number) => (fd >= floor ? fd : libc.fcntl(fd, F.F_DUPFD_CLOEXEC, floor));
+  let reply = channel;
+  try {
+    // First every descriptor still needed out of the way of the targets, then into place.
+    const ch = lift(channel.fd);
+    reply = channel.movedTo(ch);
+    const fdCh = lift(fdChannel);
+    const program = received.map(lift);
+    for (const ns of join ? [...join.early, ...join.rest] : []) ns.fd = lift(ns.fd);
+    for (const [i, fd] of program.entries()) libc.dup3(fd, i, F.O_CLOEXEC);
+    libc.dup3(ch, keepFds, F.O_CLOEXEC);
+    libc.dup3(fdCh, keepFds + 1, F.O_CLOEXEC);
+    for (const fd of [...program, ch, fdCh]) libc.close(fd);
+    return channel.movedTo(keepFds);
+  } catch (e) {
+    reply.trySend({ t: 'error', error: serializeError('launcher', e) });
+    return null;
+  }
+}
+
 async function main(): Promise<number> {
-  const channel = new SyncChannel(Number(process.argv[2]));
+  const channelFd = Number(process.argv[2]);
+  const channel = new SyncChannel(channelFd);
+  let received: number[] | null = null;
+  if (process.argv[3] === '--pooled') {
+    received = waitToBeTaken(channel, channelFd + 1, Number(process.argv[4]));
+    if (!received) return 2;
+  }
   const first = channel.receive();
   if (first?.t !== 'config') return 2;
   const cfg = first.config;
+  if (received && received.length !== cfg.keepFds) {
+    channel.trySend({
+      t: 'error',
+      error: {
+        step: 'launcher',
+        message: `received ${received.length} descriptors for the program, not ${cfg.keepFds}`,
+      },
+    });
+    return 1;
+  }
+  // The clone child's first act, for a pooled launcher: its descriptors into place.
+  const inChild = (run: (channel: SyncChannel) => number, join?: JoinFds) => () => {
+    const placed = received
+      ? placeFds(received, channel, channelFd + 1, cfg.keepFds, join)
+      : channel;
+    return placed ? run(placed) : 1;
+  };
   let hooks: SetupHook[];
   try {
     hooks = await Promise.all(cfg.setup.map(loadHook));
@@ -47,9 +132,15 @@ async function main(): Promise<number> {
   try {
     if (cfg.join) {
       const join = openJoinFds(cfg.join);
-      libc.clone(() => runJoiner(cfg, hooks, channel, join), flags);
+      libc.clone(
+        inChild((ch) => runJoiner(cfg, hooks, ch, join), join),
+        flags,
+      );
     } else {
-      libc.clone(() => runChild(cfg, hooks, channel), flags | cloneFlags(cfg.namespaces));
+      libc.clone(
+        inChild((ch) => runChild(cfg, hooks, ch)),
+        flags | cloneFlags(cfg.namespaces),
+      );
     }
   } catch (e) {
     channel.trySend({ t: 'error', error: serializeError(cfg.join ? 'join' : 'clone', e) });

@@ -5,6 +5,9 @@ import type { NamespaceKind } from './kinds.js';
  * The handshake between the parent (library process), the launcher and the container child,
  * as newline-delimited JSON over one socketpair:
  *
+ *   launcher → parent   : warm (a pooled launcher only: started, modules loaded, waiting)
+ *   parent   → launcher : fds (a pooled launcher only: the program's descriptors 0..count-1
+ *                         were sent on the fd channel with SCM_RIGHTS, in order)
  *   parent   → launcher : config
  *   child    → parent   : pid (its host pid)
  *   parent   → child    : mapped (after writing uid_map/gid_map, or at once without a mapping)
@@ -14,8 +17,13 @@ import type { NamespaceKind } from './kinds.js';
  *   child               : execve; the channel is close-on-exec, so EOF confirms the exec
  *   any      → parent   : error (then the sender exits)
  */
-export type ToChild = { t: 'config'; config: LaunchConfig } | { t: 'mapped' } | { t: 'exec' };
+export type ToChild =
+  | { t: 'fds'; count: number }
+  | { t: 'config'; config: LaunchConfig }
+  | { t: 'mapped' }
+  | { t: 'exec' };
 export type ToParent =
+  | { t: 'warm' }
   | { t: 'pid'; pid: number }
   | { t: 'ready' }
   | { t: 'error'; error: SerializedError };
@@ -56,6 +64,9 @@ export interface LaunchConfig {
   newSession: boolean;
   controllingTerminal?: number;
 }
+
+/** At most this many descriptors per SCM_RIGHTS message on the fd channel (the kernel's limit is 253). */
+export const FD_CHUNK = 64;
 
 export function encode(m: ToChild | ToParent): string {
   return `${JSON.stringify(m)}\n`;

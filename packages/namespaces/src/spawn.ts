@@ -1,14 +1,20 @@
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { SpawnError } from './errors.js';
 import { Inbox, type InboxEvent } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
 import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
-import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
+import { launcherPath } from './launcher-path.js';
+import { type LauncherPool, Pool, type PooledLauncher } from './pool.js';
+import {
+  encode,
+  type LaunchConfig,
+  type LineDecoder,
+  type SetupHookSpec,
+  type ToChild,
+} from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 
@@ -55,6 +61,11 @@ export interface SpawnOptions {
   setupTimeoutMs?: number;
   /** The Node binary that runs the launcher (default: this one). */
   nodePath?: string;
+  /**
+   * Take a pre-started launcher from this pool (createLauncherPool) rather than wait for a new
+   * one to start; without an idle one (or with another `nodePath`), one is started as without.
+   */
+  pool?: LauncherPool;
 }
 
 /** A program running in new namespaces. */
@@ -74,18 +85,6 @@ export interface NamespacedProcess {
 
 const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc'];
-
-function launcherPath(): string {
-  const beside = fileURLToPath(new URL('./launcher.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  // Running from the sources (unit tests): use the built launcher.
-  const built = fileURLToPath(new URL('../dist/launcher.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new SpawnError({
-    step: 'launcher',
-    message: `launcher script not found at ${beside}; build the package`,
-  });
-}
 
 /** Validates the options and turns them into the launcher's config (pure). */
 export function launchConfig(options: SpawnOptions): LaunchConfig {
@@ -138,6 +137,8 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     if (typeof s !== 'number' && !['inherit', 'pipe', 'ignore'].includes(s))
       throw fail(`bad stdio "${s}"`);
   }
+  if (options.pool !== undefined && !(options.pool instanceof Pool))
+    throw fail('pool must come from createLauncherPool');
   const keepFds = 3 + extra.length;
   if (
     options.controllingTerminal !== undefined &&
@@ -244,8 +245,6 @@ async function start(
   options: SpawnOptions | EnterOptions,
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const channelFd = cfg.keepFds;
-  const script = launcherPath();
   const stdio = stdioOf(options.stdio);
   for (const fd of [...stdio, ...(options.extraFds ?? [])]) {
     if (typeof fd !== 'number') continue;
@@ -258,30 +257,11 @@ async function start(
       );
     }
   }
-  const plumbing = new Plumbing(stdio, options.extraFds ?? []);
-  let launcher: ChildProcess;
-  try {
-    launcher = spawnProcess(
-      options.nodePath ?? process.execPath,
-      ['--single-threaded', script, String(channelFd)],
-      { stdio: plumbing.launcherStdio, env: {} },
-    );
-  } catch (e) {
-    // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
-    // and sockets made for this spawn must not outlive it (nor keep the event loop alive).
-    plumbing.destroy();
-    throw new SpawnError(
-      {
-        step: 'launcher',
-        message: `cannot start the launcher: ${(e as Error).message}`,
-        ...errnoOf(e),
-      },
-      { cause: e },
-    );
-  }
+  const { plumbing, launcher, decoder } = startLauncher(cfg, options, stdio);
+  const pooled = decoder !== undefined;
   plumbing.closeTheirs();
   const channel = plumbing.channel;
-  const inbox = new Inbox(channel);
+  const inbox = new Inbox(channel, decoder);
   let expectLauncherExit = false;
   const launcherGone = new Promise<void>((resolve) => {
     launcher.once('exit', (code, signal) => {
@@ -340,6 +320,7 @@ async function start(
   };
 
   try {
+    if (pooled) send({ t: 'fds', count: cfg.keepFds });
     send({ t: 'config', config: cfg });
     const hello = await expect('handshake', timeoutMs, "the child's pid", 'pid');
     ({ pid, intermediate = 0 } = hello as { pid: number; intermediate?: number });
@@ -373,6 +354,69 @@ async function start(
   channel.destroy();
   plumbing.closeFdChannel();
   return handle(pid, plumbing, exit, receivedFds);
+}
+
+/**
+ * The launcher of a spawn and the pipes and channels between it, us and the program: a
+ * pre-started one from the pool when it has one (it is sent the program's descriptors; one that
+ * died before we noticed refuses them with EPIPE and the next one is tried), else a new one.
+ */
+function startLauncher(
+  cfg: LaunchConfig,
+  options: SpawnOptions | EnterOptions,
+  stdio: [StdioSpec, StdioSpec, StdioSpec],
+): { plumbing: Plumbing; launcher: ChildProcess; decoder?: LineDecoder } {
+  const script = launcherPath();
+  const extraFds = options.extraFds ?? [];
+  const pool =
+    options.pool instanceof Pool &&
+    (options.nodePath === undefined || options.nodePath === options.pool.nodePath)
+      ? options.pool
+      : undefined;
+  for (let tries = pool ? pool.size + 1 : 0; tries > 0; tries--) {
+    const taken: PooledLauncher | undefined = pool?.take();
+    if (!taken) break;
+    let plumbing: Plumbing | undefined;
+    try {
+      plumbing = new Plumbing(stdio, extraFds, taken);
+      plumbing.sendProgramFds();
+      return { plumbing, launcher: taken.process, decoder: taken.decoder };
+    } catch (e) {
+      taken.process.on('error', () => {});
+      taken.process.kill('SIGKILL');
+      if (plumbing) plumbing.destroy();
+      else {
+        // No pipes could be made (EMFILE…): not the launcher's fault, nor would another help.
+        taken.channel.destroy();
+        libc.close(taken.fdChannel);
+        throw new SpawnError(
+          { step: 'launcher', message: (e as Error).message, ...errnoOf(e) },
+          { cause: e },
+        );
+      }
+    }
+  }
+  const plumbing = new Plumbing(stdio, extraFds);
+  try {
+    const launcher = spawnProcess(
+      options.nodePath ?? process.execPath,
+      ['--single-threaded', script, String(cfg.keepFds)],
+      { stdio: plumbing.launcherStdio, env: {} },
+    );
+    return { plumbing, launcher };
+  } catch (e) {
+    // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
+    // and sockets made for this spawn must not outlive it (nor keep the event loop alive).
+    plumbing.destroy();
+    throw new SpawnError(
+      {
+        step: 'launcher',
+        message: `cannot start the launcher: ${(e as Error).message}`,
+        ...errnoOf(e),
+      },
+      { cause: e },
+    );
+  }
 }
 
 function handle(

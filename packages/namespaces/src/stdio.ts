@@ -2,8 +2,16 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { fcntl as F, socket as S } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
+import { FD_CHUNK } from './protocol.js';
 
 export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
+
+/** The parent's ends of a pre-started launcher's channels (see pool.ts). */
+export interface LauncherChannels {
+  channel: Socket;
+  /** Non-blocking here, blocking on the launcher's side, as for a launcher started for a spawn. */
+  fdChannel: number;
+}
 
 /**
  * The program's standard streams and the handshake channel, made here rather than by
@@ -13,6 +21,8 @@ export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
 export class Plumbing {
   /** What the launcher gets as its descriptors 0, 1, 2, extra…, channel. */
   readonly launcherStdio: Array<'inherit' | 'ignore' | number>;
+  /** What a pre-started launcher is sent, in order, for the program's 0, 1, 2, extra… */
+  private readonly programFds: number[];
   readonly stdin: Writable | null = null;
   readonly stdout: Readable | null = null;
   readonly stderr: Readable | null = null;
@@ -22,7 +32,12 @@ export class Plumbing {
   /** Our copies of the launcher's ends: closed once the launcher has been started. */
   private readonly theirs: number[] = [];
 
-  constructor(stdio: [StdioSpec, StdioSpec, StdioSpec], extraFds: number[]) {
+  /** With `pooled`, the channels of a pre-started launcher, to which sendProgramFds sends them. */
+  constructor(
+    stdio: [StdioSpec, StdioSpec, StdioSpec],
+    extraFds: number[],
+    pooled?: LauncherChannels,
+  ) {
     const ends = stdio.map((spec, fd) => {
       if (spec !== 'pipe') return { theirs: spec, ours: null };
       const [r, w] = libc.pipe2(F.O_CLOEXEC);
@@ -36,6 +51,24 @@ export class Plumbing {
     this.stdin = ends[0]!.ours;
     this.stdout = ends[1]!.ours;
     this.stderr = ends[2]!.ours;
+    this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds];
+    this.programFds = [];
+    if (pooled) {
+      // What child_process would have given a launcher started for the spawn: our own 0-2
+      // for 'inherit', /dev/null for 'ignore'.
+      for (const [fd, e] of ends.entries()) {
+        if (e.theirs === 'inherit') this.programFds.push(fd);
+        else if (e.theirs === 'ignore') {
+          const devNull = libc.open('/dev/null', F.O_RDWR | F.O_CLOEXEC);
+          this.theirs.push(devNull);
+          this.programFds.push(devNull);
+        } else this.programFds.push(e.theirs);
+      }
+      this.programFds.push(...extraFds);
+      this.channel = pooled.channel;
+      this.fdChannel = pooled.fdChannel;
+      return;
+    }
     const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
     this.theirs.push(theirs);
     this.channel = new Socket({ fd: mine, readable: true, writable: true });
@@ -45,7 +78,17 @@ export class Plumbing {
     libc.fcntl(fdMine, F.F_SETFL, libc.fcntl(fdMine, F.F_GETFL) | F.O_NONBLOCK);
     this.fdChannel = fdMine;
     this.theirs.push(fdTheirs);
-    this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds, theirs, fdTheirs];
+    this.launcherStdio.push(theirs, fdTheirs);
+  }
+
+  /**
+   * Sends a pre-started launcher the program's descriptors (SCM_RIGHTS); returns how many.
+   * Throws (EPIPE) when the launcher is gone.
+   */
+  sendProgramFds(): number {
+    for (let i = 0; i < this.programFds.length; i += FD_CHUNK)
+      libc.sendFds(this.fdChannel, this.programFds.slice(i, i + FD_CHUNK));
+    return this.programFds.length;
   }
 
   /** The descriptors sent so far (the child sent them before saying it is ready). */

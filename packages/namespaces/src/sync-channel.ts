@@ -7,13 +7,25 @@ import { encode, LineDecoder, type ToChild, type ToParent } from './protocol.js'
  * event loop is frozen (DESIGN 1.3), so nothing asynchronous could ever complete there.
  */
 export class SyncChannel {
-  private readonly decoder = new LineDecoder();
+  private decoder = new LineDecoder();
   /** A UTF-8 character split across two reads must be joined before it is decoded. */
-  private readonly utf8 = new StringDecoder('utf8');
-  private readonly queue: unknown[] = [];
+  private utf8 = new StringDecoder('utf8');
+  private queue: unknown[] = [];
   private readonly chunk = Buffer.alloc(4096);
 
   constructor(readonly fd: number) {}
+
+  /**
+   * The same channel on another descriptor (a copy the caller made with dup): what was read
+   * and not yet received stays queued there.
+   */
+  movedTo(fd: number): SyncChannel {
+    const moved = new SyncChannel(fd);
+    moved.decoder = this.decoder;
+    moved.utf8 = this.utf8;
+    moved.queue = this.queue;
+    return moved;
+  }
 
   /** The next message, or null at EOF (the parent is gone or gave up). */
   receive(): ToChild | null {

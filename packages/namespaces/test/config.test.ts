@@ -151,3 +151,18 @@ describe('spawn and enter: bad options', () => {
     await expect(p).rejects.toMatchObject({ name: 'SpawnError', step: 'options' });
   });
 });
+
+describe('launcher pools: bad options', () => {
+  it('refuses a pool not made by createLauncherPool, and a bad size, before starting anything', async () => {
+    const { createLauncherPool, spawn } = await import('../src/index.js');
+    const fake = { size: 1, ready: async () => {}, close: async () => {} };
+    await expect(spawn({ argv: ['true'], pool: fake })).rejects.toMatchObject({
+      name: 'SpawnError',
+      step: 'options',
+      message: 'options: pool must come from createLauncherPool',
+    });
+    for (const size of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createLauncherPool({ size })).toThrow(`options: bad pool size ${size}`);
+    }
+  });
+});

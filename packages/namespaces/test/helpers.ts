@@ -10,6 +10,8 @@ export interface SpawnOutcome {
   stderr: string;
   pid?: number;
   received?: string[];
+  /** With `pool`: whether a pre-started launcher was taken. */
+  usedPool?: boolean;
   status?: { code: number | null; signal: string | null };
   error?: {
     name: string;

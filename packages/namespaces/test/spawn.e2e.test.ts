@@ -490,3 +490,173 @@ describe('the container dies with its parent', () => {
     expect(strays()).toEqual([]);
   });
 });
+
+describe('through a launcher pool', () => {
+  it('delivers piped output complete and passes stdin through, from a pre-started launcher', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'cat; head -c 1000000 /dev/zero | tr "\\0" x; echo err >&2'],
+        env: { PATH },
+      },
+      idmap: 'rootless',
+      input: 'hello\n',
+      pool: 1,
+    });
+    expect(out.usedPool).toBe(true);
+    expect(out.stdout.startsWith('hello\nxxx')).toBe(true);
+    expect(out.stdout.length).toBe(6 + 1_000_000);
+    expect(out.stderr).toBe('err\n');
+    expect(strays()).toEqual([]);
+  });
+
+  it('returns the exit code and the killing signal', async () => {
+    const three = await spawnAsTestUser({
+      options: { argv: ['sh', '-c', 'exit 3'], env: { PATH } },
+      idmap: 'rootless',
+      pool: 2,
+    });
+    expect(three.usedPool).toBe(true);
+    expect(three.status).toEqual({ code: 3, signal: null });
+    const killed = await spawnAsTestUser({
+      options: { argv: ['sleep', '100'], env: { PATH } },
+      idmap: 'rootless',
+      killAfterMs: 200,
+      pool: 1,
+    });
+    expect(killed.status).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(strays()).toEqual([]);
+  });
+
+  it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
+    const plain = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'ls /proc/1/fd; true'],
+        env: { PATH },
+        setup: [hook('proc.mjs')],
+      },
+      idmap: 'rootless',
+      pool: 1,
+    });
+    expect(plain.usedPool).toBe(true);
+    expect(plain.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    const extra = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'ls /proc/1/fd; head -c 4 <&3; true'],
+        env: { PATH },
+        setup: [hook('proc.mjs')],
+      },
+      idmap: 'rootless',
+      extraFile: '/etc/passwd',
+      pool: 1,
+    });
+    expect(extra.usedPool).toBe(true);
+    expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
+    const ignored = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'ls /proc/1/fd'],
+        env: { PATH },
+        setup: [hook('proc.mjs')],
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+      idmap: 'rootless',
+      pool: 1,
+    });
+    expect(ignored.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    expect(strays()).toEqual([]);
+  });
+
+  it("gives setup hooks the program's stderr and the parent their descriptors", async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['true'],
+        env: { PATH },
+        setup: [hook('report.mjs'), hook('sendfd.mjs', { path: '/etc/hostname' })],
+      },
+      idmap: 'rootless',
+      pool: 1,
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.usedPool).toBe(true);
+    expect(JSON.parse(out.stderr.trim()).capEff).toBe('000001ffffffffff');
+    expect(out.received).toEqual([readFileSync('/etc/hostname', 'utf8')]);
+  });
+
+  it('reports failures as without a pool, and leaves nothing', async () => {
+    const missing = await spawnAsTestUser({
+      options: { argv: ['no-such-program'], env: { PATH } },
+      idmap: 'rootless',
+      pool: 1,
+    });
+    expect(missing.error).toMatchObject({ step: 'exec', code: 'ENOENT', path: 'no-such-program' });
+    const hookFails = await spawnAsTestUser({
+      options: { argv: ['true'], env: { PATH }, setup: [hook('throws.mjs')] },
+      idmap: 'rootless',
+      pool: 1,
+    });
+    expect(hookFails.error).toMatchObject({ step: 'setup', code: 'ENOENT', syscall: 'open' });
+    expect(strays()).toEqual([]);
+  });
+
+  it('leaves no descriptor, zombie or process after 50 sequential and 6 concurrent pooled spawns, nor after close', async () => {
+    const r = await runNodeAs(user, fixture('pool.mjs'), ['many'], { timeoutMs: 120_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.sequential).toEqual(Array(50).fill(0));
+    // Each one was given a warm launcher (the pool was waited for in between).
+    expect(out.used).toBe(50);
+    expect(out.concurrent).toEqual(Array.from({ length: 6 }, (_, i) => [i, `${i}\n`]));
+    expect(out.before.pooled).toBe(2);
+    // The pool's two launchers are this process's only children, and its only descriptors.
+    expect(out.after).toEqual(out.before);
+    expect(out.before.children).toBe(2);
+    expect(out.closed.children).toEqual([]);
+    expect(out.closed.fds).toBe(out.before.fds - 4);
+    expect(out.afterClose).toBe(0);
+    expect(out.closedAfter).toEqual(out.closed);
+    expect(strays()).toEqual([]);
+  }, 180_000);
+
+  it('drops a launcher killed while it waits, and replaces it', async () => {
+    const r = await runNodeAs(user, fixture('pool.mjs'), ['killed'], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      waited: 0,
+      replaced: true,
+      zombie: true,
+      notWaited: 0,
+      replacedAgain: true,
+      pooled: 1,
+      children: [],
+    });
+    expect(strays()).toEqual([]);
+  });
+
+  it('enters a container from a pooled launcher, with an extra descriptor', async () => {
+    const r = await runNodeAs(user, fixture('pool.mjs'), ['enter'], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.spawned).toEqual({ code: 0, stdout: '0\n1\n2\n3\nroot' });
+    expect(out.entered).toEqual({
+      status: { code: 0, signal: null },
+      stdout: 'box\n0\n1\n2\n3\nroot\n1100\n',
+    });
+    expect(out.children).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+
+  it('does not keep the event loop alive, and its launchers die with the process', async () => {
+    const t0 = Date.now();
+    const r = await runNodeAs(user, fixture('pool.mjs'), ['forget'], { timeoutMs: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.code).toBe(0);
+    expect(out.launchers).toHaveLength(2);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const t1 = Date.now();
+    while (out.launchers.some(alive) && Date.now() - t1 < 1000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(out.launchers.filter(alive)).toEqual([]);
+    expect(strays()).toEqual([]);
+  });
+});
