@@ -108,9 +108,23 @@ describe('step 4: subordinate ids', () => {
   });
 });
 
-describe('stdio, exit codes and signals', () => {
+/**
+ * The basics, through a launcher started for the spawn and through a pre-started one from a
+ * pool (whose descriptors reach it over SCM_RIGHTS): they must behave alike.
+ */
+describe.each([
+  { launcher: 'a launcher of its own', pool: undefined },
+  { launcher: 'a pre-started launcher', pool: 1 },
+])('stdio, exit codes and descriptors, through $launcher', ({ pool }) => {
+  /** Spawns as the test user; with a pool, checks a warm launcher was used. */
+  const run = async (spec: Record<string, unknown>) => {
+    const out = await spawnAsTestUser(pool ? { ...spec, pool } : spec);
+    if (pool) expect(out.usedPool).toBe(true);
+    return out;
+  };
+
   it('delivers piped output complete and passes stdin through', async () => {
-    const out = await spawnAsTestUser({
+    const out = await run({
       options: {
         argv: ['sh', '-c', 'cat; head -c 1000000 /dev/zero | tr "\\0" x; echo err >&2'],
         env: { PATH },
@@ -121,22 +135,79 @@ describe('stdio, exit codes and signals', () => {
     expect(out.stdout.startsWith('hello\nxxx')).toBe(true);
     expect(out.stdout.length).toBe(6 + 1_000_000);
     expect(out.stderr).toBe('err\n');
+    expect(strays()).toEqual([]);
   });
 
   it('returns the exit code and the killing signal', async () => {
-    const three = await spawnAsTestUser({
+    const three = await run({
       options: { argv: ['sh', '-c', 'exit 3'], env: { PATH } },
       idmap: 'rootless',
     });
     expect(three.status).toEqual({ code: 3, signal: null });
-    const killed = await spawnAsTestUser({
+    const killed = await run({
       options: { argv: ['sleep', '100'], env: { PATH } },
       idmap: 'rootless',
       killAfterMs: 200,
     });
     expect(killed.status).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(strays()).toEqual([]);
   });
 
+  it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
+    // `ls` lists the descriptors of PID 1, the shell (`; true` keeps it from exec'ing ls).
+    const setup = [hook('proc.mjs')];
+    const plain = await run({
+      options: { argv: ['sh', '-c', 'ls /proc/1/fd; true'], env: { PATH }, setup },
+      idmap: 'rootless',
+    });
+    expect(plain.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    const extra = await run({
+      options: { argv: ['sh', '-c', 'ls /proc/1/fd; head -c 4 <&3; true'], env: { PATH }, setup },
+      idmap: 'rootless',
+      extraFile: '/etc/passwd',
+    });
+    expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
+    const ignored = await run({
+      options: {
+        argv: ['sh', '-c', 'ls /proc/1/fd'],
+        env: { PATH },
+        setup,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+      idmap: 'rootless',
+    });
+    expect(ignored.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    expect(strays()).toEqual([]);
+  });
+
+  it('reports a missing program and a setup hook that throws, with errno, syscall and path', async () => {
+    const missing = await run({
+      options: { argv: ['no-such-program'], env: { PATH } },
+      idmap: 'rootless',
+    });
+    expect(missing.error).toMatchObject({
+      step: 'exec',
+      code: 'ENOENT',
+      syscall: 'execve',
+      path: 'no-such-program',
+    });
+    const hookFails = await run({
+      options: { argv: ['true'], env: { PATH }, setup: [hook('throws.mjs')] },
+      idmap: 'rootless',
+    });
+    expect(hookFails.error).toMatchObject({
+      name: 'SpawnError',
+      step: 'setup',
+      code: 'ENOENT',
+      errno: 2,
+      syscall: 'open',
+      path: '/nonexistent/rootless-test-hook',
+    });
+    expect(strays()).toEqual([]);
+  });
+});
+
+describe('signals and the environment', () => {
   it('starts the program with no signal ignored or blocked (Node ignores SIGPIPE)', async () => {
     const out = await spawnAsTestUser({
       options: {
@@ -177,26 +248,6 @@ describe('unusual arguments and environment', () => {
 });
 
 describe('no leaks', () => {
-  it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
-    // `ls` lists the descriptors of PID 1, the shell (`; true` keeps it from exec'ing ls).
-    const argv = ['sh', '-c', 'ls /proc/1/fd; true'];
-    const plain = await spawnAsTestUser({
-      options: { argv, env: { PATH }, setup: [hook('proc.mjs')] },
-      idmap: 'rootless',
-    });
-    expect(plain.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
-    const extra = await spawnAsTestUser({
-      options: {
-        argv: ['sh', '-c', 'ls /proc/1/fd; head -c 4 <&3; true'],
-        env: { PATH },
-        setup: [hook('proc.mjs')],
-      },
-      idmap: 'rootless',
-      extraFile: '/etc/passwd',
-    });
-    expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
-  });
-
   it('refuses descriptors that are not open, leaking nothing', async () => {
     const r = await runNodeAs(user, fixture('bad-fds.mjs'), [], { timeoutMs: 10_000 });
     expect(r.signal).toBeNull();
@@ -376,36 +427,6 @@ describe('enter: the container cannot reach into an entering process', () => {
 });
 
 describe('failures', () => {
-  it('reports a setup hook that throws, with errno, syscall and path, and leaves nothing', async () => {
-    const out = await spawnAsTestUser({
-      options: { argv: ['true'], env: { PATH }, setup: [hook('throws.mjs')] },
-      idmap: 'rootless',
-    });
-    expect(out.error).toMatchObject({
-      name: 'SpawnError',
-      step: 'setup',
-      code: 'ENOENT',
-      errno: 2,
-      syscall: 'open',
-      path: '/nonexistent/rootless-test-hook',
-    });
-    expect(strays()).toEqual([]);
-  });
-
-  it('reports a missing executable as ENOENT from execve', async () => {
-    const out = await spawnAsTestUser({
-      options: { argv: ['no-such-program'], env: { PATH } },
-      idmap: 'rootless',
-    });
-    expect(out.error).toMatchObject({
-      step: 'exec',
-      code: 'ENOENT',
-      syscall: 'execve',
-      path: 'no-such-program',
-    });
-    expect(strays()).toEqual([]);
-  });
-
   it('reports a launcher killed mid-setup and kills the child', async () => {
     const r = await runNodeAs(user, fixture('kill-launcher.mjs'));
     const out = JSON.parse(r.stdout);
@@ -492,79 +513,6 @@ describe('the container dies with its parent', () => {
 });
 
 describe('through a launcher pool', () => {
-  it('delivers piped output complete and passes stdin through, from a pre-started launcher', async () => {
-    const out = await spawnAsTestUser({
-      options: {
-        argv: ['sh', '-c', 'cat; head -c 1000000 /dev/zero | tr "\\0" x; echo err >&2'],
-        env: { PATH },
-      },
-      idmap: 'rootless',
-      input: 'hello\n',
-      pool: 1,
-    });
-    expect(out.usedPool).toBe(true);
-    expect(out.stdout.startsWith('hello\nxxx')).toBe(true);
-    expect(out.stdout.length).toBe(6 + 1_000_000);
-    expect(out.stderr).toBe('err\n');
-    expect(strays()).toEqual([]);
-  });
-
-  it('returns the exit code and the killing signal', async () => {
-    const three = await spawnAsTestUser({
-      options: { argv: ['sh', '-c', 'exit 3'], env: { PATH } },
-      idmap: 'rootless',
-      pool: 2,
-    });
-    expect(three.usedPool).toBe(true);
-    expect(three.status).toEqual({ code: 3, signal: null });
-    const killed = await spawnAsTestUser({
-      options: { argv: ['sleep', '100'], env: { PATH } },
-      idmap: 'rootless',
-      killAfterMs: 200,
-      pool: 1,
-    });
-    expect(killed.status).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(strays()).toEqual([]);
-  });
-
-  it('hands the program descriptors 0-2 and those asked for, nothing else', async () => {
-    const plain = await spawnAsTestUser({
-      options: {
-        argv: ['sh', '-c', 'ls /proc/1/fd; true'],
-        env: { PATH },
-        setup: [hook('proc.mjs')],
-      },
-      idmap: 'rootless',
-      pool: 1,
-    });
-    expect(plain.usedPool).toBe(true);
-    expect(plain.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
-    const extra = await spawnAsTestUser({
-      options: {
-        argv: ['sh', '-c', 'ls /proc/1/fd; head -c 4 <&3; true'],
-        env: { PATH },
-        setup: [hook('proc.mjs')],
-      },
-      idmap: 'rootless',
-      extraFile: '/etc/passwd',
-      pool: 1,
-    });
-    expect(extra.usedPool).toBe(true);
-    expect(extra.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3', 'root']);
-    const ignored = await spawnAsTestUser({
-      options: {
-        argv: ['sh', '-c', 'ls /proc/1/fd'],
-        env: { PATH },
-        setup: [hook('proc.mjs')],
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-      idmap: 'rootless',
-      pool: 1,
-    });
-    expect(ignored.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
-    expect(strays()).toEqual([]);
-  });
-
   it("gives setup hooks the program's stderr and the parent their descriptors", async () => {
     const out = await spawnAsTestUser({
       options: {
@@ -579,22 +527,6 @@ describe('through a launcher pool', () => {
     expect(out.usedPool).toBe(true);
     expect(JSON.parse(out.stderr.trim()).capEff).toBe('000001ffffffffff');
     expect(out.received).toEqual([readFileSync('/etc/hostname', 'utf8')]);
-  });
-
-  it('reports failures as without a pool, and leaves nothing', async () => {
-    const missing = await spawnAsTestUser({
-      options: { argv: ['no-such-program'], env: { PATH } },
-      idmap: 'rootless',
-      pool: 1,
-    });
-    expect(missing.error).toMatchObject({ step: 'exec', code: 'ENOENT', path: 'no-such-program' });
-    const hookFails = await spawnAsTestUser({
-      options: { argv: ['true'], env: { PATH }, setup: [hook('throws.mjs')] },
-      idmap: 'rootless',
-      pool: 1,
-    });
-    expect(hookFails.error).toMatchObject({ step: 'setup', code: 'ENOENT', syscall: 'open' });
-    expect(strays()).toEqual([]);
   });
 
   it('leaves no descriptor, zombie or process after 50 sequential and 6 concurrent pooled spawns, nor after close', async () => {
