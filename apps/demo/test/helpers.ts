@@ -1,4 +1,3 @@
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,9 +11,12 @@ import {
   subordinateRange,
   type TestUser,
   testUser,
+  treeListing,
   userTempDir,
 } from '@rootless-ts/testkit';
 import { expect } from 'vitest';
+
+export { treeListing };
 
 /** The built command; tests run it as the unprivileged test user. */
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -58,30 +60,6 @@ export interface Snapshot {
 function live(u: TestUser): number[] {
   const range = u === user ? subuid : undefined;
   return processesOf(u, range).map((p) => p.pid);
-}
-
-/** A listing of a tree (path, type, mode, owner, size, mtime, link target): changes show. */
-export function treeListing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const lst = lstatSync(p, { throwIfNoEntry: false });
-      if (!lst) continue;
-      let extra = '';
-      try {
-        extra = readlinkSync(p);
-      } catch {
-        // not a link
-      }
-      out.push(
-        `${p} ${lst.mode.toString(8)} ${lst.uid}:${lst.gid} ${lst.size} ${lst.mtimeMs} ${extra}`,
-      );
-      if (lst.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 export function snapshot(u: TestUser = user, dir?: string): Snapshot {

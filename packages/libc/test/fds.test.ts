@@ -14,7 +14,6 @@ import {
   close,
   closeRange,
   dup3,
-  type ErrnoError,
   fcntl,
   ioctl,
   isatty,
@@ -26,20 +25,12 @@ import {
   socketpair,
   write,
 } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 function readString(fd: number): string {
   const buf = Buffer.alloc(256);
   const n = read(fd, buf);
   return buf.toString('utf8', 0, n);
-}
-
-function thrown(f: () => unknown): ErrnoError {
-  try {
-    f();
-  } catch (e) {
-    return e as ErrnoError;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('descriptors', () => {

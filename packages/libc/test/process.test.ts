@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import {
   close,
   decodeWaitStatus,
-  type ErrnoError,
   execve,
   getegid,
   geteuid,
@@ -25,15 +24,7 @@ import {
   sigprocmask,
   unshare,
 } from '../src/index.js';
-
-function thrown(f: () => unknown): ErrnoError {
-  try {
-    f();
-  } catch (e) {
-    return e as ErrnoError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './helpers.js';
 
 describe('process identity', () => {
   it('getpid, getppid and gettid', () => {

@@ -1,12 +1,4 @@
-import {
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   listProcesses,
@@ -14,6 +6,7 @@ import {
   removeTree,
   type TestUser,
   testUser,
+  treeListing,
   userTempDir,
 } from '@rootless-ts/testkit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -373,16 +366,6 @@ describe('attacks from an untrusted root filesystem', () => {
   });
 });
 
-/** Every entry under dir with its type and owner: the tree a failed start must leave as it was. */
-function tree(d: string): string[] {
-  return readdirSync(d, { recursive: true, withFileTypes: true })
-    .map((e) => {
-      const st = lstatSync(join(e.parentPath, e.name));
-      return `${join(e.parentPath, e.name).slice(d.length)} ${st.mode.toString(8)} ${st.uid}`;
-    })
-    .sort();
-}
-
 describe('a failed plan leaves nothing behind', () => {
   it('removes the mount points it created, in the root and in volumes, when a later op fails', async () => {
     // A root without the files the plan mounts over: the plan creates them, then fails on a
@@ -396,7 +379,10 @@ describe('a failed plan leaves nothing behind', () => {
     mkdirSync(join(vol, 'sub'), { recursive: true });
     writeFileSync(join(vol, 'sub', 'afile'), '');
     for (const p of [data, vol, join(vol, 'sub'), join(vol, 'sub', 'afile')]) chown(p, user);
-    const before = { root: tree(root), vol: tree(vol) };
+    const before = {
+      root: treeListing(root, { mtimes: false }),
+      vol: treeListing(vol, { mtimes: false }),
+    };
     const r = await runPlan(user, {
       options: {
         root,
@@ -411,7 +397,10 @@ describe('a failed plan leaves nothing behind', () => {
     });
     expect(r.error).toMatchObject({ name: 'MountError', op: 'bind', path: '/vol/sub/afile' });
     expect(before.vol).toHaveLength(2);
-    expect({ root: tree(root), vol: tree(vol) }).toEqual(before);
+    expect({
+      root: treeListing(root, { mtimes: false }),
+      vol: treeListing(vol, { mtimes: false }),
+    }).toEqual(before);
   });
 });
 
@@ -429,7 +418,7 @@ describe('a failure after pivot_root leaves nothing behind', () => {
       workdir: '/work/dir',
       volumes: [{ source: data, target: '/srv/data', readonly: true }],
     };
-    return { options, before: tree(root) };
+    return { options, before: treeListing(root, { mtimes: false }) };
   }
 
   it('a failing op after pivot_root (chdir) removes what the plan created', async () => {
@@ -438,7 +427,7 @@ describe('a failure after pivot_root leaves nothing behind', () => {
     ops.push({ op: 'chdir', target: '/no/such/dir' });
     const r = await runPlan(user, { ops });
     expect(r.error).toMatchObject({ name: 'MountError', op: 'chdir', code: 'ENOENT' });
-    expect(tree(root)).toEqual(before);
+    expect(treeListing(root, { mtimes: false })).toEqual(before);
   });
 
   it("applyPlan's undo() removes what it created once the caller's next step fails", async () => {
@@ -447,7 +436,7 @@ describe('a failure after pivot_root leaves nothing behind', () => {
     expect(r.error).toBeUndefined();
     // Undone: the mount points are gone (the volume's mount went with its mount point).
     expect(r.checks.ls?.status).not.toBe(0);
-    expect(tree(root)).toEqual(before);
+    expect(treeListing(root, { mtimes: false })).toEqual(before);
   });
 });
 

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestUser } from './users.js';
@@ -72,4 +80,26 @@ export function removeTree(dir: string): void {
   execFileSync('unshare', ['--map-auto', '--map-root-user', 'rm', '-rf', '--', dir], {
     stdio: 'ignore',
   });
+}
+
+/**
+ * A listing of a tree, one line per entry (path, mode, owner, size, mtime unless left out, link
+ * target), sorted: compare one taken before a test with one taken after, and changes show.
+ * Leave mtimes out where creating and removing an entry (which touches its parent) is allowed.
+ */
+export function treeListing(dir: string, options: { mtimes?: boolean } = {}): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      const mtime = options.mtimes === false ? '' : ` ${st.mtimeMs}`;
+      const link = st.isSymbolicLink() ? ` -> ${readlinkSync(p)}` : '';
+      out.push(`${p} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size}${mtime}${link}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
 }

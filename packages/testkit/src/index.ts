@@ -4,6 +4,7 @@ export {
   type ProcessInfo,
   processesOf,
   removeTree,
+  treeListing,
   userTempDir,
 } from './host.js';
 export { type RunOptions, type RunResult, runAs, runNodeAs, STANDARD_PATH } from './run.js';
