@@ -1,5 +1,7 @@
+import { STANDARD_PATH } from '@rootless-ts/namespaces';
+
 /** The PATH every container gets (podman's and docker's default). */
-export const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { STANDARD_PATH };
 
 export interface EnvInput {
   /** The host's TERM, when it has one: the terminal is the host's. */

@@ -11,6 +11,7 @@ import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
 import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
 import { applyPlan } from '@rootless-ts/mounts';
 import type { SetupContext } from '@rootless-ts/namespaces';
+import { STANDARD_PATH } from './env.js';
 import type { HookConfig } from './hook-config.js';
 
 export function setup(ctx: SetupContext): void {
@@ -34,8 +35,6 @@ export function setup(ctx: SetupContext): void {
   if (cfg.ownProc) ownProc(cfg.tty !== undefined);
   if (cfg.tty) openTerminal(ctx, cfg.tty);
 }
-
-const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * In the new root, before the command is looked up for exec: a command that is certainly not

@@ -25,6 +25,7 @@ export {
   launchConfig,
   type NamespacedProcess,
   type SpawnOptions,
+  STANDARD_PATH,
   type StdioSpec,
   spawn,
 } from './spawn.js';

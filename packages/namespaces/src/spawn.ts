@@ -83,7 +83,8 @@ export interface NamespacedProcess {
   kill(signal?: NodeJS.Signals | number): boolean;
 }
 
-const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Where argv[0] is searched when neither `path` nor env.PATH says (podman's and docker's PATH). */
+export const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc'];
 
 /** Validates the options and turns them into the launcher's config (pure). */
