@@ -17,9 +17,13 @@ fail() { echo "setup-host: $*" >&2; exit 1; }
 # Packages: uidmap (newuidmap/newgidmap), busybox-static (test root filesystems),
 # gcc + the aarch64 cross toolchain (constants generator and its check),
 # libcap2-bin (capsh/getpcaps, the reference for libcap's text form), util-linux (unshare),
-# procps (ps), tmux (interactive tests), debootstrap (step 4).
+# procps (ps), tmux (interactive tests), debootstrap (step 4), time (the benchmark's peak memory);
+# passt (pasta) and slirp4netns (private networks), docker-registry, skopeo and umoci (a local
+# registry and the test images), keyutils (keyctl, the keyring tests), libseccomp2 (seccomp
+# filters; libseccomp-dev for the constants the seccomp package checks against), iputils-ping.
 PACKAGES=(uidmap busybox-static gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-  libcap2-bin util-linux procps tmux debootstrap)
+  libcap2-bin util-linux procps tmux debootstrap time passt slirp4netns docker-registry skopeo
+  umoci keyutils libseccomp2 libseccomp-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +34,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq || fail "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
 fi
-for tool in newuidmap newgidmap busybox gcc aarch64-linux-gnu-gcc capsh unshare tmux; do
+for tool in newuidmap newgidmap busybox gcc aarch64-linux-gnu-gcc capsh unshare tmux pasta \
+  slirp4netns docker-registry skopeo umoci keyctl; do
   command -v "$tool" >/dev/null || fail "$tool is missing after installing packages"
 done
 [ -u "$(command -v newuidmap)" ] || [ -n "$(getcap "$(command -v newuidmap)" 2>/dev/null)" ] \
@@ -44,6 +49,10 @@ for f in /etc/subuid /etc/subgid; do
   grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:$SUB_START:$SUB_COUNT" >> "$f"
   sed -i "/^$NOSUB_USER:/d" "$f"
 done
+
+# pasta and slirp4netns need /dev/net/tun usable by the user: Debian's udev rules give it 0666,
+# a machine without udev may leave it 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then chmod 0666 /dev/net/tun; fi
 
 # Unprivileged user namespaces must be allowed.
 if [ -e /proc/sys/kernel/unprivileged_userns_clone ] && [ "$(cat /proc/sys/kernel/unprivileged_userns_clone)" != 1 ]; then
