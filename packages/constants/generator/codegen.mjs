@@ -58,6 +58,8 @@ const GROUPS = [
   ['ioctl', true],
   ['statvfs', true],
   ['fsMagic', true],
+  ['seccomp', true],
+  ['libseccomp', true],
 ];
 const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 
@@ -66,7 +68,9 @@ const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 const ERRNO_ALIASES = new Set(['EWOULDBLOCK', 'EDEADLOCK', 'EOPNOTSUPP']);
 
 const installHint = () => {
-  const pkgs = [...new Set([...TARGETS.flatMap((t) => t.packages), 'gcc', 'libc6-dev'])];
+  const pkgs = [
+    ...new Set([...TARGETS.flatMap((t) => t.packages), 'gcc', 'libc6-dev', 'libseccomp-dev']),
+  ];
   return `install the toolchain with: apt-get install -y ${pkgs.join(' ')}`;
 };
 

@@ -36,6 +36,11 @@
 
 #include <linux/sched.h> /* struct clone_args, CLONE_ARGS_SIZE_VER*, the newer CLONE_* */
 
+#include <linux/audit.h>   /* AUDIT_ARCH_*: the architecture a seccomp filter sees */
+#include <linux/filter.h>  /* struct sock_filter, struct sock_fprog: a classic BPF program */
+#include <linux/seccomp.h> /* SECCOMP_SET_MODE_FILTER, SECCOMP_RET_*, SECCOMP_FILTER_FLAG_* */
+#include <seccomp.h>       /* libseccomp's ABI (Debian libseccomp-dev): SCMP_ACT_*, SCMP_CMP_*, SCMP_ARCH_* */
+
 #include "rtc.h"
 
 #ifndef ST_NOSYMFOLLOW
@@ -524,6 +529,8 @@ void rtc_constants(void) {
   C(syscall, SYS_gettid);
   C(syscall, SYS_getxattr);
   C(syscall, SYS_ioctl);
+  C(syscall, SYS_keyctl);
+  C(syscall, SYS_add_key);
   C(syscall, SYS_kcmp);
   C(syscall, SYS_lgetxattr);
   C(syscall, SYS_memfd_create);
@@ -538,6 +545,7 @@ void rtc_constants(void) {
   C(syscall, SYS_pidfd_open);
   C(syscall, SYS_pidfd_send_signal);
   C(syscall, SYS_pivot_root);
+  C(syscall, SYS_personality);
   C(syscall, SYS_prctl);
   C(syscall, SYS_recvmsg);
   C(syscall, SYS_seccomp);
@@ -630,6 +638,84 @@ void rtc_constants(void) {
   C(fsMagic, XFS_SUPER_MAGIC);
   C(fsMagic, RAMFS_MAGIC);
 
+  /* seccomp: the kernel's seccomp(2) interface and the audit architectures a filter checks */
+  C(seccomp, SECCOMP_MODE_DISABLED);
+  C(seccomp, SECCOMP_MODE_STRICT);
+  C(seccomp, SECCOMP_MODE_FILTER);
+  C(seccomp, SECCOMP_SET_MODE_STRICT);
+  C(seccomp, SECCOMP_SET_MODE_FILTER);
+  C(seccomp, SECCOMP_GET_ACTION_AVAIL);
+  C(seccomp, SECCOMP_GET_NOTIF_SIZES);
+  C(seccomp, SECCOMP_FILTER_FLAG_TSYNC);
+  C(seccomp, SECCOMP_FILTER_FLAG_LOG);
+  C(seccomp, SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+  C(seccomp, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+  C(seccomp, SECCOMP_FILTER_FLAG_TSYNC_ESRCH);
+  C(seccomp, SECCOMP_RET_KILL_PROCESS);
+  C(seccomp, SECCOMP_RET_KILL_THREAD);
+  C(seccomp, SECCOMP_RET_TRAP);
+  C(seccomp, SECCOMP_RET_ERRNO);
+  C(seccomp, SECCOMP_RET_USER_NOTIF);
+  C(seccomp, SECCOMP_RET_TRACE);
+  C(seccomp, SECCOMP_RET_LOG);
+  C(seccomp, SECCOMP_RET_ALLOW);
+  C(seccomp, SECCOMP_RET_ACTION_FULL);
+  C(seccomp, SECCOMP_RET_DATA);
+  C(seccomp, BPF_MAXINSNS);
+  C(seccomp, AUDIT_ARCH_X86_64);
+  C(seccomp, AUDIT_ARCH_I386);
+  C(seccomp, AUDIT_ARCH_AARCH64);
+  C(seccomp, AUDIT_ARCH_ARM);
+
+  /* libseccomp: the ABI of libseccomp 2.5 (seccomp.h); SCMP_ACT_ERRNO(0) and SCMP_ACT_TRACE(0)
+     are the bases the errno or trace message is or'ed into */
+  C(libseccomp, SCMP_ACT_KILL_PROCESS);
+  C(libseccomp, SCMP_ACT_KILL_THREAD);
+  C(libseccomp, SCMP_ACT_KILL);
+  C(libseccomp, SCMP_ACT_TRAP);
+  C(libseccomp, SCMP_ACT_NOTIFY);
+  CV(libseccomp, SCMP_ACT_ERRNO_BASE, SCMP_ACT_ERRNO(0));
+  CV(libseccomp, SCMP_ACT_TRACE_BASE, SCMP_ACT_TRACE(0));
+  C(libseccomp, SCMP_ACT_LOG);
+  C(libseccomp, SCMP_ACT_ALLOW);
+  C(libseccomp, SCMP_CMP_NE);
+  C(libseccomp, SCMP_CMP_LT);
+  C(libseccomp, SCMP_CMP_LE);
+  C(libseccomp, SCMP_CMP_EQ);
+  C(libseccomp, SCMP_CMP_GE);
+  C(libseccomp, SCMP_CMP_GT);
+  C(libseccomp, SCMP_CMP_MASKED_EQ);
+  C(libseccomp, SCMP_ARCH_NATIVE);
+  C(libseccomp, SCMP_ARCH_X86);
+  C(libseccomp, SCMP_ARCH_X86_64);
+  C(libseccomp, SCMP_ARCH_X32);
+  C(libseccomp, SCMP_ARCH_ARM);
+  C(libseccomp, SCMP_ARCH_AARCH64);
+  C(libseccomp, SCMP_ARCH_MIPS);
+  C(libseccomp, SCMP_ARCH_MIPS64);
+  C(libseccomp, SCMP_ARCH_MIPS64N32);
+  C(libseccomp, SCMP_ARCH_MIPSEL);
+  C(libseccomp, SCMP_ARCH_MIPSEL64);
+  C(libseccomp, SCMP_ARCH_MIPSEL64N32);
+  C(libseccomp, SCMP_ARCH_PPC);
+  C(libseccomp, SCMP_ARCH_PPC64);
+  C(libseccomp, SCMP_ARCH_PPC64LE);
+  C(libseccomp, SCMP_ARCH_S390);
+  C(libseccomp, SCMP_ARCH_S390X);
+  C(libseccomp, SCMP_ARCH_PARISC);
+  C(libseccomp, SCMP_ARCH_PARISC64);
+  C(libseccomp, SCMP_ARCH_RISCV64);
+  C(libseccomp, SCMP_FLTATR_ACT_DEFAULT);
+  C(libseccomp, SCMP_FLTATR_ACT_BADARCH);
+  C(libseccomp, SCMP_FLTATR_CTL_NNP);
+  C(libseccomp, SCMP_FLTATR_CTL_TSYNC);
+  C(libseccomp, SCMP_FLTATR_API_TSKIP);
+  C(libseccomp, SCMP_FLTATR_CTL_LOG);
+  C(libseccomp, SCMP_FLTATR_CTL_SSB);
+  C(libseccomp, SCMP_FLTATR_CTL_OPTIMIZE);
+  C(libseccomp, SCMP_FLTATR_API_SYSRAWRC);
+  C(libseccomp, __NR_SCMP_ERROR);
+
   /* struct: layouts passed through FFI */
   STRUCT(clone_args, struct clone_args);
   FIELD(clone_args, struct clone_args, flags);
@@ -643,6 +729,16 @@ void rtc_constants(void) {
   FIELD(clone_args, struct clone_args, set_tid);
   FIELD(clone_args, struct clone_args, set_tid_size);
   FIELD(clone_args, struct clone_args, cgroup);
+
+  STRUCT(sock_fprog, struct sock_fprog);
+  FIELD(sock_fprog, struct sock_fprog, len);
+  FIELD(sock_fprog, struct sock_fprog, filter);
+
+  STRUCT(sock_filter, struct sock_filter);
+  FIELD(sock_filter, struct sock_filter, code);
+  FIELD(sock_filter, struct sock_filter, jt);
+  FIELD(sock_filter, struct sock_filter, jf);
+  FIELD(sock_filter, struct sock_filter, k);
 
   STRUCT(open_how, struct open_how);
   FIELD(open_how, struct open_how, flags);

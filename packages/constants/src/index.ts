@@ -67,4 +67,6 @@ export const socket: ArchConstants['socket'] = constants.socket;
 export const ioctl: ArchConstants['ioctl'] = constants.ioctl;
 export const statvfs: ArchConstants['statvfs'] = constants.statvfs;
 export const fsMagic: ArchConstants['fsMagic'] = constants.fsMagic;
+export const seccomp: ArchConstants['seccomp'] = constants.seccomp;
+export const libseccomp: ArchConstants['libseccomp'] = constants.libseccomp;
 export const struct: ArchConstants['struct'] = constants.struct;

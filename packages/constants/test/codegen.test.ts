@@ -9,7 +9,8 @@ const generated = join(pkg, 'src', 'generated');
 const scratch = mkdtempSync(join(tmpdir(), 'constants-codegen-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const INSTALL = 'apt-get install -y gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross';
+const INSTALL =
+  'apt-get install -y gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross libseccomp-dev';
 
 function codegen(outDir: string, env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(process.execPath, [join(pkg, 'generator', 'codegen.mjs'), '--out', outDir], {
