@@ -573,6 +573,8 @@ void rtc_constants(void) {
   C(mman, MAP_GROWSDOWN);
   C(mman, MAP_NORESERVE);
   C(mman, MAP_STACK);
+  C(mman, MFD_CLOEXEC);
+  C(mman, MFD_ALLOW_SEALING);
 
   /* socket */
   C(socket, AF_UNIX);
@@ -739,6 +741,12 @@ void rtc_constants(void) {
   FIELD(sock_filter, struct sock_filter, jt);
   FIELD(sock_filter, struct sock_filter, jf);
   FIELD(sock_filter, struct sock_filter, k);
+
+  STRUCT(scmp_arg_cmp, struct scmp_arg_cmp);
+  FIELD(scmp_arg_cmp, struct scmp_arg_cmp, arg);
+  FIELD(scmp_arg_cmp, struct scmp_arg_cmp, op);
+  FIELD(scmp_arg_cmp, struct scmp_arg_cmp, datum_a);
+  FIELD(scmp_arg_cmp, struct scmp_arg_cmp, datum_b);
 
   STRUCT(open_how, struct open_how);
   FIELD(open_how, struct open_how, flags);

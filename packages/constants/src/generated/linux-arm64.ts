@@ -788,6 +788,8 @@ export const linuxArm64 = {
     MAP_GROWSDOWN: 0x100,
     MAP_NORESERVE: 0x4000,
     MAP_STACK: 0x20000,
+    MFD_CLOEXEC: 1,
+    MFD_ALLOW_SEALING: 2,
   },
   socket: {
     AF_UNIX: 1,
@@ -964,6 +966,16 @@ export const linuxArm64 = {
         jt: { offset: 2, size: 1 },
         jf: { offset: 3, size: 1 },
         k: { offset: 4, size: 4 },
+      },
+    },
+    scmp_arg_cmp: {
+      size: 24,
+      align: 8,
+      fields: {
+        arg: { offset: 0, size: 4 },
+        op: { offset: 4, size: 4 },
+        datum_a: { offset: 8, size: 8 },
+        datum_b: { offset: 16, size: 8 },
       },
     },
     open_how: {
