@@ -1,3 +1,15 @@
+export {
+  applyCapabilities,
+  type CapabilityList,
+  type CapabilityRequest,
+  type ContainerCapabilities,
+  DEFAULT_CAPS,
+  limitBounding,
+  PODMAN_DEFAULT_CAPS,
+  parseCapabilityList,
+  planCapabilities,
+  podmanName,
+} from './container.js';
 export { CapabilityError, CapTextError } from './errors.js';
 export { allCaps, CAP_BITS, CAP_NAMES, capFromName, capName, lastCap } from './names.js';
 export { type ProcCaps, parseProcStatus, readProcCaps } from './proc.js';
