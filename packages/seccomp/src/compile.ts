@@ -82,20 +82,33 @@ export interface CompiledFilter {
   unknownSyscalls: string[];
 }
 
-/** Compiles a validated profile (or a plan made by planFilter) into a BPF program. */
+/**
+ * Compiles a plan made by planFilter, or a validated profile for the container described by
+ * `options` (its capabilities decide which rules apply), into a BPF program.
+ */
+export function compileFilter(plan: FilterPlan): Uint8Array;
+export function compileFilter(profile: SeccompProfile, options: CompileOptions): Uint8Array;
 export function compileFilter(
   profile: SeccompProfile | FilterPlan,
-  options: CompileOptions,
+  options?: CompileOptions,
 ): Uint8Array {
-  return compileFilterWithReport(profile, options).bpf;
+  return compileFilterWithReport(profile as SeccompProfile, options as CompileOptions).bpf;
 }
 
 /** compileFilter, also returning the plan and the unknown system call names. */
+export function compileFilterWithReport(plan: FilterPlan): CompiledFilter;
+export function compileFilterWithReport(
+  profile: SeccompProfile,
+  options: CompileOptions,
+): CompiledFilter;
 export function compileFilterWithReport(
   profile: SeccompProfile | FilterPlan,
-  options: CompileOptions,
+  options?: CompileOptions,
 ): CompiledFilter {
-  const plan = 'rules' in profile ? profile : planFilter(profile, options);
+  if (!('rules' in profile) && options === undefined) {
+    throw new TypeError('compileFilter: a profile needs options ({ capabilities })');
+  }
+  const plan = 'rules' in profile ? profile : planFilter(profile, options!);
   // libseccomp resolves names with the running machine's tables; a filter for another
   // architecture cannot be built here.
   const native = filterArch(process.arch);
