@@ -9,9 +9,12 @@ import { MountError } from './errors.js';
 import { containerPath, pathDepth } from './paths.js';
 import { hostProbe } from './probe.js';
 import type {
+  BindOp,
   EtcFileSource,
   HostProbe,
+  InsideMount,
   MountAttr,
+  MountFsOp,
   MountOp,
   RootfsOptions,
   TargetKind,
@@ -121,6 +124,8 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       readonly: false,
       attrs: [...NOSUID_NODEV_NOEXEC],
       options: {},
+      // Always: its target is then a real directory of the root, never a symlink swapped in.
+      inside: { masks: [], readonly: [] },
     },
     {
       op: 'mount',
@@ -189,6 +194,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       readonly: true,
       attrs: [...NOSUID_NODEV_NOEXEC],
       options: {},
+      inside: { masks: [], readonly: [] },
     });
   } else {
     // sysfs can only be mounted by the owner of the network namespace (SPEC step 5).
@@ -199,6 +205,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       recursive: true,
       readonly: true,
       create: 'dir',
+      inside: { masks: [], readonly: [] },
     });
   }
   const etc = [
@@ -217,16 +224,25 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
   ops.push(...defaults.filter((op) => !seen.has(targetOf(op))));
   ops.push(...user);
 
-  for (const p of options.maskedPaths ?? DEFAULT_MASKED_PATHS) {
-    ops.push({ op: 'mask', target: containerPath(p, 'masked path') });
+  // Masks and read-only paths below a mount the plan makes (proc, sys, a volume, a tmpfs) are
+  // applied to that mount before it is attached, found from its descriptor: an image that swaps
+  // its /proc for a symlink while the container starts cannot make them land elsewhere. Others
+  // (paths of the image itself) come after the user mounts, so a volume cannot uncover them.
+  const masks = (options.maskedPaths ?? DEFAULT_MASKED_PATHS).map((p) =>
+    containerPath(p, 'masked path'),
+  );
+  const readonly = (options.readonlyPaths ?? DEFAULT_READONLY_PATHS).map((p) =>
+    containerPath(p, 'read-only path'),
+  );
+  for (const target of masks) {
+    const owner = mountBelow(ops, target);
+    if (owner) insideOf(owner.op).masks.push(owner.rel);
+    else ops.push({ op: 'mask', target });
   }
-  for (const p of options.readonlyPaths ?? DEFAULT_READONLY_PATHS) {
-    ops.push({
-      op: 'remountReadonly',
-      target: containerPath(p, 'read-only path'),
-      recursive: true,
-      ifExists: true,
-    });
+  for (const target of readonly) {
+    const owner = mountBelow(ops, target);
+    if (owner) insideOf(owner.op).readonly.push(owner.rel);
+    else ops.push({ op: 'remountReadonly', target, recursive: true, ifExists: true });
   }
   const workdir = containerPath(options.workdir ?? '/', 'working directory');
   if (workdir !== '/') ops.push({ op: 'mkdir', target: workdir, mode: 0o755 });
@@ -236,6 +252,31 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
   }
   ops.push({ op: 'pivotRoot' }, { op: 'chdir', target: workdir });
   return ops;
+}
+
+/**
+ * The mount op (a new filesystem or a directory bind) with the deepest target strictly above
+ * `path`, and `path` relative to that target: where a mask of `path` belongs.
+ */
+function mountBelow(
+  ops: readonly MountOp[],
+  path: string,
+): { op: MountFsOp | BindOp; rel: string } | undefined {
+  let best: { op: MountFsOp | BindOp; rel: string } | undefined;
+  for (const op of ops) {
+    if (op.op !== 'mount' && !(op.op === 'bind' && op.create === 'dir')) continue;
+    const prefix = op.target === '/' ? '/' : `${op.target}/`;
+    if (!path.startsWith(prefix)) continue;
+    // Equal depth: the later op, mounted on top, is the one seen.
+    if (best && pathDepth(best.op.target) > pathDepth(op.target)) continue;
+    best = { op, rel: path.slice(prefix.length) };
+  }
+  return best;
+}
+
+function insideOf(op: MountFsOp | BindOp): InsideMount {
+  op.inside ??= { masks: [], readonly: [] };
+  return op.inside;
 }
 
 /** The container path an op works on ('' for ops without one). */

@@ -33,6 +33,12 @@ export interface BindRootOp {
   source: string;
 }
 
+/** Masks and read-only paths applied to a mount before it is attached (paths relative to it). */
+export interface InsideMount {
+  masks: string[];
+  readonly: string[];
+}
+
 /** Bind-mounts a host file or directory onto a target inside the root. */
 export interface BindOp {
   op: 'bind';
@@ -42,6 +48,14 @@ export interface BindOp {
   readonly: boolean;
   /** Created inside the root when missing. */
   create: TargetKind;
+  /**
+   * Paths below the new mount, relative to its root ('keys', 'devices/virtual/powercap'), to
+   * mask (as MaskOp does) and to make read-only (as RemountReadonlyOp does), applied to the
+   * mount itself, looked up from its descriptor without following any symlink, before it is
+   * attached. An op with either list has its target resolved without following any symlink:
+   * the masks land on the mount that was made, whatever an image does with its paths meanwhile.
+   */
+  inside?: InsideMount;
 }
 
 /** Mounts a new filesystem instance (procfs, tmpfs, devpts, mqueue, sysfs) onto a directory. */
@@ -55,6 +69,14 @@ export interface MountFsOp {
   attrs: MountAttr[];
   /** Filesystem options (fsconfig keys / mount(2) data): `{ mode: '755', newinstance: true }`. */
   options: Record<string, string | true>;
+  /**
+   * Paths below the new mount, relative to its root ('keys', 'devices/virtual/powercap'), to
+   * mask (as MaskOp does) and to make read-only (as RemountReadonlyOp does), applied to the
+   * mount itself, looked up from its descriptor without following any symlink, before it is
+   * attached. An op with either list has its target resolved without following any symlink:
+   * the masks land on the mount that was made, whatever an image does with its paths meanwhile.
+   */
+  inside?: InsideMount;
 }
 
 /** Creates a directory inside the root (and its parents); existing directories are kept. */
