@@ -291,15 +291,14 @@ function applyOne(op: MountOp, state: State, index: number): void {
     case 'pivotRoot': {
       const root = needRoot(state, op);
       pivotWith(sys, root.rootFd);
-      sys.close(root.rootFd);
-      // From now on '/' is the root; keep resolving container paths inside it (and keep the
-      // list of what was created: container paths, the same after pivot_root).
-      state.root = new RootResolver(
-        sys,
-        sys.open('/', O_PATH_CLOEXEC | F.O_DIRECTORY),
-        root.created,
-      );
       state.pivoted = true;
+      // From now on '/' is the root; keep resolving container paths inside it (and keep the
+      // list of what was created: container paths, the same after pivot_root). The old
+      // descriptor is closed only once the new one is open: until then it is the one to undo
+      // through (it refers to the same mount), and it must never be closed twice.
+      const now = sys.open('/', O_PATH_CLOEXEC | F.O_DIRECTORY);
+      sys.close(root.rootFd);
+      state.root = new RootResolver(sys, now, root.created);
       return;
     }
     case 'chdir': {

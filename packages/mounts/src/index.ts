@@ -8,6 +8,7 @@ export {
 export { isMountError, MountError } from './errors.js';
 export { generatedHosts, planRootfs } from './plan.js';
 export { hostProbe } from './probe.js';
+export { type MountSyscalls, realSyscalls } from './syscalls.js';
 export type {
   BindOp,
   BindRootOp,
@@ -16,6 +17,7 @@ export type {
   FileOp,
   FsType,
   HostProbe,
+  InsideMount,
   MaskOp,
   MkdirOp,
   MountAttr,
