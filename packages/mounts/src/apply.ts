@@ -11,7 +11,7 @@ import {
   propagationFlag,
 } from './sys.js';
 import { type MountSyscalls, realSyscalls } from './syscalls.js';
-import type { InsideMount, MountOp } from './types.js';
+import type { InsideMount, MountOp, OverlayRootOp } from './types.js';
 import { pivotWith, wrapError } from './wrappers.js';
 
 export interface ApplyOptions {
@@ -53,7 +53,10 @@ interface State {
 
 function needRoot(state: State, op: MountOp): RootResolver {
   if (!state.root) {
-    throw new MountError(op.op, `${op.op}: no root yet (the plan must start with bindRoot)`);
+    throw new MountError(
+      op.op,
+      `${op.op}: no root yet (the plan must start with bindRoot or overlayRoot)`,
+    );
   }
   return state.root;
 }
@@ -186,6 +189,22 @@ function readonlyBelow(sys: MountSyscalls, tree: number, rel: string): void {
   if (fd !== undefined) withFd(sys, fd, (dst) => readonlyOnto(sys, dst, true));
 }
 
+/**
+ * overlayfs' options for a rootless overlay: `userxattr` (its metadata in user.overlay.*
+ * xattrs, the only ones root of a user namespace may write). lowerdir is one string, layers
+ * separated by ':', a ':' or backslash in a path escaped by a backslash (as overlayfs reads it),
+ * which every kernel since 5.11 accepts (the `lowerdir+` key needs 6.8).
+ */
+export function overlayOptions(op: OverlayRootOp): Record<string, string | true> {
+  const escape = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
+  return {
+    lowerdir: op.lowerdirs.map(escape).join(':'),
+    upperdir: op.upperdir,
+    workdir: op.workdir,
+    userxattr: true,
+  };
+}
+
 function applyOne(op: MountOp, state: State, index: number): void {
   const { sys } = state;
   switch (op.op) {
@@ -207,6 +226,22 @@ function applyOne(op: MountOp, state: State, index: number): void {
       }
       state.root = new RootResolver(sys, sys.open(op.source, O_PATH_CLOEXEC | F.O_DIRECTORY));
       state.source = op.source;
+      return;
+    }
+    case 'overlayRoot': {
+      // Attached over upperdir in this mount namespace only (the layers are held by the
+      // filesystem from fsconfig on, so hiding upperdir's path hides nothing from overlayfs),
+      // then reopened there, as bindRoot does: pivot_root needs a mount it can reach.
+      const fs = newFilesystem(sys, 'overlay', overlayOptions(op), 0, 'overlay');
+      try {
+        withFd(sys, sys.open(op.upperdir, O_PATH_CLOEXEC | F.O_DIRECTORY), (dst) =>
+          attach(sys, fs, dst),
+        );
+      } finally {
+        sys.close(fs);
+      }
+      state.root = new RootResolver(sys, sys.open(op.upperdir, O_PATH_CLOEXEC | F.O_DIRECTORY));
+      state.source = op.upperdir;
       return;
     }
     case 'bind': {
@@ -365,6 +400,7 @@ function pathOf(op: MountOp): string {
   if ('target' in op) return op.target;
   if ('source' in op) return op.source;
   if ('hostPath' in op) return op.hostPath;
+  if ('upperdir' in op) return op.upperdir;
   return '/';
 }
 
@@ -383,7 +419,7 @@ export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): 
       options.onOp?.(op, i);
       try {
         applyOne(op, state, i);
-        if (op.op === 'bindRoot') cloneSources(ops, i, state);
+        if (op.op === 'bindRoot' || op.op === 'overlayRoot') cloneSources(ops, i, state);
       } catch (e) {
         // Before or after pivot_root: the created entries are container paths, resolved inside
         // the root either way.

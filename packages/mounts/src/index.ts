@@ -23,6 +23,8 @@ export type {
   MountAttr,
   MountFsOp,
   MountOp,
+  OverlayRoot,
+  OverlayRootOp,
   PivotRootOp,
   Propagation,
   PropagationOp,

@@ -10,12 +10,14 @@ import { containerPath, pathDepth } from './paths.js';
 import { hostProbe } from './probe.js';
 import type {
   BindOp,
+  BindRootOp,
   EtcFileSource,
   HostProbe,
   InsideMount,
   MountAttr,
   MountFsOp,
   MountOp,
+  OverlayRootOp,
   RootfsOptions,
   TargetKind,
 } from './types.js';
@@ -52,6 +54,34 @@ function etcFile(target: string, source: EtcFileSource, probe: HostProbe): Mount
   return { op: 'file', target, content: source.content, mode: 0o644, readonly: false };
 }
 
+/** A host directory the plan needs: absolute, existing, a directory. */
+function hostDir(path: string, what: string, probe: HostProbe): string {
+  if (!isAbsolute(path)) {
+    throw planError(`${what} ${JSON.stringify(path)} must be an absolute path`, path);
+  }
+  const dir = resolve(path);
+  const kind = probe.kind(dir);
+  if (kind === 'missing') throw planError(`${what} ${dir} does not exist`, dir, 'ENOENT');
+  if (kind !== 'dir') throw planError(`${what} ${dir} is not a directory`, dir, 'ENOTDIR');
+  return dir;
+}
+
+/** The op making the root: a bind of a directory onto itself, or an overlay. */
+function planRoot(root: RootfsOptions['root'], probe: HostProbe): BindRootOp | OverlayRootOp {
+  if (typeof root === 'string') return { op: 'bindRoot', source: hostDir(root, 'root', probe) };
+  const { lowerdirs, upperdir, workdir } = root.overlay;
+  if (lowerdirs.length === 0) throw planError('overlay root: no lowerdirs', '');
+  const upper = hostDir(upperdir, 'overlay upperdir', probe);
+  const work = hostDir(workdir, 'overlay workdir', probe);
+  if (upper === work) throw planError('overlay upperdir and workdir must differ', upper);
+  return {
+    op: 'overlayRoot',
+    lowerdirs: lowerdirs.map((l) => hostDir(l, 'overlay lowerdir', probe)),
+    upperdir: upper,
+    workdir: work,
+  };
+}
+
 /**
  * The ordered operations turning `options.root` into a container root, for applyPlan to run
  * inside new user+mount(+pid) namespaces. Pure apart from `probe`, which tells what host paths
@@ -64,14 +94,7 @@ function etcFile(target: string, source: EtcFileSource, probe: HostProbe): Mount
  * read-only paths come after user mounts so a volume cannot uncover them (runc's order).
  */
 export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe): MountOp[] {
-  if (!isAbsolute(options.root)) {
-    throw planError(`root ${JSON.stringify(options.root)} must be an absolute path`, options.root);
-  }
-  const root = resolve(options.root);
-  const rootKind = probe.kind(root);
-  if (rootKind === 'missing') throw planError(`root ${root} does not exist`, root, 'ENOENT');
-  if (rootKind !== 'dir') throw planError(`root ${root} is not a directory`, root, 'ENOTDIR');
-
+  const rootOp = planRoot(options.root, probe);
   // User mounts, validated and normalized; the same target twice is a mistake (podman refuses it).
   const user: MountOp[] = [];
   const seen = new Set<string>();
@@ -115,7 +138,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       propagation: options.propagation ?? 'slave',
       recursive: true,
     },
-    { op: 'bindRoot', source: root },
+    rootOp,
     {
       op: 'mount',
       fstype: 'proc',

@@ -39,6 +39,21 @@ export interface InsideMount {
   readonly: string[];
 }
 
+/**
+ * Mounts an overlay filesystem as the root (rootless: `userxattr`, Linux >= 5.11, inside the
+ * container's user and mount namespaces), over `upperdir` in this mount namespace only: the
+ * ops after it resolve their targets inside the merged view, and writes land in upperdir.
+ */
+export interface OverlayRootOp {
+  op: 'overlayRoot';
+  /** Host directories, the topmost layer first (overlayfs' lowerdir order). */
+  lowerdirs: string[];
+  /** Host directory receiving every change; the merged view is attached over it. */
+  upperdir: string;
+  /** Host directory for overlayfs' own use: empty, on the same filesystem as upperdir. */
+  workdir: string;
+}
+
 /** Bind-mounts a host file or directory onto a target inside the root. */
 export interface BindOp {
   op: 'bind';
@@ -137,6 +152,7 @@ export interface ChdirOp {
 export type MountOp =
   | PropagationOp
   | BindRootOp
+  | OverlayRootOp
   | BindOp
   | MountFsOp
   | MkdirOp
@@ -169,9 +185,20 @@ export interface TmpfsMount {
 /** How a file under /etc is provided: the host's (bind, read-only), generated content, or left alone. */
 export type EtcFileSource = 'host' | 'none' | { content: string };
 
+/** An overlay root: read-only layers, and a directory that receives the changes. */
+export interface OverlayRoot {
+  overlay: {
+    /** Host directories, the topmost layer first. */
+    lowerdirs: string[];
+    upperdir: string;
+    /** Empty directory on the same filesystem as upperdir. */
+    workdir: string;
+  };
+}
+
 export interface RootfsOptions {
-  /** Host path of the root filesystem directory. */
-  root: string;
+  /** Host path of the root filesystem directory, or the layers of an overlay root. */
+  root: string | OverlayRoot;
   /** Make the root mount read-only (after every mount point is created). Default false. */
   readonlyRoot?: boolean;
   /** Hostname: generates /etc/hostname and an /etc/hosts entry. */

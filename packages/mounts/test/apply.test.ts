@@ -192,6 +192,43 @@ describe('applyPlan with a recording fake of the system calls', () => {
     expect(sys.openFds()).toEqual([]);
   });
 
+  it('mounts an overlay root over its upperdir, then resolves every target inside it', () => {
+    const sys = new FakeSyscalls({ '/l:1': 'dir', '/up': 'dir', '/up/proc': 'dir', proc: 'dir' });
+    applyPlan(
+      [
+        { op: 'overlayRoot', lowerdirs: ['/l:1', '/l2'], upperdir: '/up', workdir: '/wk' },
+        { ...(PLAN[2] as MountOp & { op: 'mount' }), inside: { masks: [], readonly: [] } },
+        { op: 'pivotRoot' },
+      ],
+      { syscalls: sys },
+    );
+    expect(sys.log).toEqual([
+      'fsopen overlay',
+      'fsmount overlay',
+      'open /up',
+      'move_mount overlay -> /up',
+      'open /up',
+      'fsopen proc',
+      'fsmount proc',
+      'openat2 /up/proc',
+      'move_mount proc -> /up/proc',
+      'fchdir /up',
+      'pivot_root',
+      'umount2 .',
+      'chdir /',
+      'open /',
+    ]);
+    // A ':' in a layer's path is escaped, as overlayfs reads the list.
+    expect(sys.fsOptions.get('overlay')).toEqual({
+      source: 'overlay',
+      lowerdir: '/l\\:1:/l2',
+      upperdir: '/up',
+      workdir: '/wk',
+      userxattr: true,
+    });
+    expect(sys.openFds()).toEqual([]);
+  });
+
   it('fails on a mask that cannot be applied, naming it', () => {
     const sys = fake().fail('move_mount tmpfs -> proc/acpi', 'EPERM');
     expect(() => applyPlan(PLAN, { syscalls: sys })).toThrow(

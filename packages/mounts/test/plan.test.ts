@@ -39,6 +39,8 @@ function briefOp(op: MountOp): string {
       return `propagation ${op.hostPath} ${op.recursive ? 'r' : ''}${op.propagation}`;
     case 'bindRoot':
       return `bindRoot ${op.source}`;
+    case 'overlayRoot':
+      return `overlayRoot ${op.lowerdirs.join(':')} upper ${op.upperdir} work ${op.workdir}`;
     case 'bind':
       return `bind${op.recursive ? ' -r' : ''} ${op.source} ${op.target} ${op.readonly ? 'ro' : 'rw'} ${op.create}`;
     case 'mount':
@@ -320,6 +322,37 @@ describe('planRootfs: root, masks, read-only paths', () => {
       'mount proc /proc [mask ; ro ]',
       PROC.replace('mount proc /proc', 'bind -r /srv/data /proc ro dir'),
     ]);
+  });
+
+  it('makes an overlay root from layers, checked like a root directory', () => {
+    const layered = fakeHost({
+      '/l1': 'dir',
+      '/l2': 'dir',
+      '/up': 'dir',
+      '/wk': 'dir',
+      '/f': 'file',
+    });
+    const overlay = (o: Partial<{ lowerdirs: string[]; upperdir: string; workdir: string }>) =>
+      planRootfs(
+        { root: { overlay: { lowerdirs: ['/l1', '/l2'], upperdir: '/up', workdir: '/wk', ...o } } },
+        layered,
+      );
+    const lines = overlay({}).map(brief);
+    expect(lines.slice(0, 3)).toEqual([
+      'propagation / rslave',
+      'overlayRoot /l1:/l2 upper /up work /wk',
+      PROC,
+    ]);
+    expect(lines.at(-2)).toBe('pivotRoot');
+    expect(() => overlay({ lowerdirs: [] })).toThrow('overlay root: no lowerdirs');
+    expect(() => overlay({ lowerdirs: ['/l1', '/nope'] })).toThrow(
+      'overlay lowerdir /nope does not exist',
+    );
+    expect(() => overlay({ upperdir: '/f' })).toThrow('overlay upperdir /f is not a directory');
+    expect(() => overlay({ workdir: 'wk' })).toThrow(
+      'overlay workdir "wk" must be an absolute path',
+    );
+    expect(() => overlay({ workdir: '/up' })).toThrow('overlay upperdir and workdir must differ');
   });
 
   it('uses private propagation when asked', () => {

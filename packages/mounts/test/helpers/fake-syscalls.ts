@@ -14,6 +14,8 @@ import type { MountSyscalls } from '../../src/index.js';
  */
 export class FakeSyscalls implements MountSyscalls {
   readonly log: string[] = [];
+  /** The options (fsconfig keys) each filesystem type was last given. */
+  readonly fsOptions = new Map<string, Record<string, string | true>>();
   private readonly fds = new Map<number, string>();
   private nextFd = 100;
   private nextIno = 1000;
@@ -138,7 +140,13 @@ export class FakeSyscalls implements MountSyscalls {
     this.record(`fsopen ${fsname}`, 'fsopen');
     return this.newFd(`fsopen ${fsname}`);
   }
-  fsconfig(): void {}
+  fsconfig(fd: number, _cmd: number, key?: string | null, value?: string | null): void {
+    if (!key) return;
+    const type = this.name(fd).slice('fsopen '.length);
+    const opts = this.fsOptions.get(type) ?? {};
+    opts[key] = value ?? true;
+    this.fsOptions.set(type, opts);
+  }
   fsmount(fsfd: number): number {
     const type = this.name(fsfd).slice('fsopen '.length);
     this.record(`fsmount ${type}`, 'fsmount');
