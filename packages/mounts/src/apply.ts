@@ -195,10 +195,10 @@ function readonlyBelow(sys: MountSyscalls, tree: number, rel: string): void {
  * separated by ':', a ':' or backslash in a path escaped by a backslash (as overlayfs reads it),
  * which every kernel since 5.11 accepts (the `lowerdir+` key needs 6.8).
  */
-export function overlayOptions(op: OverlayRootOp): Record<string, string | true> {
-  const escape = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
+function overlayOptions(op: OverlayRootOp): Record<string, string | true> {
+  const escapeLayer = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
   return {
-    lowerdir: op.lowerdirs.map(escape).join(':'),
+    lowerdir: op.lowerdirs.map(escapeLayer).join(':'),
     upperdir: op.upperdir,
     workdir: op.workdir,
     userxattr: true,
