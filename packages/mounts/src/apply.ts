@@ -55,7 +55,7 @@ function needRoot(state: State, op: MountOp): RootResolver {
   if (!state.root) {
     throw new MountError(
       op.op,
-      `${op.op}: no root yet (the plan must start with bindRoot or overlayRoot)`,
+      `${op.op}: no root yet (the plan must start with bindRoot, overlayRoot or hostRoot)`,
     );
   }
   return state.root;
@@ -226,6 +226,11 @@ function applyOne(op: MountOp, state: State, index: number): void {
       }
       state.root = new RootResolver(sys, sys.open(op.source, O_PATH_CLOEXEC | F.O_DIRECTORY));
       state.source = op.source;
+      return;
+    }
+    case 'hostRoot': {
+      state.root = new RootResolver(sys, sys.open('/', O_PATH_CLOEXEC | F.O_DIRECTORY));
+      state.source = '/';
       return;
     }
     case 'overlayRoot': {
@@ -419,7 +424,9 @@ export function applyPlan(ops: readonly MountOp[], options: ApplyOptions = {}): 
       options.onOp?.(op, i);
       try {
         applyOne(op, state, i);
-        if (op.op === 'bindRoot' || op.op === 'overlayRoot') cloneSources(ops, i, state);
+        if (op.op === 'bindRoot' || op.op === 'overlayRoot' || op.op === 'hostRoot') {
+          cloneSources(ops, i, state);
+        }
       } catch (e) {
         // Before or after pivot_root: the created entries are container paths, resolved inside
         // the root either way.

@@ -6,7 +6,7 @@ export {
   DEFAULT_READONLY_PATHS,
 } from './defaults.js';
 export { isMountError, MountError } from './errors.js';
-export { generatedHosts, planRootfs } from './plan.js';
+export { generatedHosts, planHostFiles, planRootfs } from './plan.js';
 export { hostProbe } from './probe.js';
 export { type MountSyscalls, realSyscalls } from './syscalls.js';
 export type {
@@ -16,7 +16,9 @@ export type {
   EtcFileSource,
   FileOp,
   FsType,
+  HostFilesOptions,
   HostProbe,
+  HostRootOp,
   InsideMount,
   MaskOp,
   MkdirOp,

@@ -12,6 +12,7 @@ import type {
   BindOp,
   BindRootOp,
   EtcFileSource,
+  HostFilesOptions,
   HostProbe,
   InsideMount,
   MountAttr,
@@ -139,17 +140,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       recursive: true,
     },
     rootOp,
-    {
-      op: 'mount',
-      fstype: 'proc',
-      source: 'proc',
-      target: '/proc',
-      readonly: false,
-      attrs: [...NOSUID_NODEV_NOEXEC],
-      options: {},
-      // Always: its target is then a real directory of the root, never a symlink swapped in.
-      inside: { masks: [], readonly: [] },
-    },
+    procOp('/proc'),
     {
       op: 'mount',
       fstype: 'tmpfs',
@@ -247,10 +238,45 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
   ops.push(...defaults.filter((op) => !seen.has(targetOf(op))));
   ops.push(...user);
 
-  // Masks and read-only paths below a mount the plan makes (proc, sys, a volume, a tmpfs) are
-  // applied to that mount before it is attached, found from its descriptor: an image that swaps
-  // its /proc for a symlink while the container starts cannot make them land elsewhere. Others
-  // (paths of the image itself) come after the user mounts, so a volume cannot uncover them.
+  routeMasks(ops, options);
+  const workdir = containerPath(options.workdir ?? '/', 'working directory');
+  if (workdir !== '/') ops.push({ op: 'mkdir', target: workdir, mode: 0o755 });
+  if (options.readonlyRoot) {
+    // Only the root mount: volumes, /dev and tmpfs keep their own mode (podman --read-only).
+    ops.push({ op: 'remountReadonly', target: '/', recursive: false, ifExists: false });
+  }
+  ops.push({ op: 'pivotRoot' }, { op: 'chdir', target: workdir });
+  return ops;
+}
+
+/** A proc of the container's pid namespace on target (its masks are added by routeMasks). */
+function procOp(target: string): MountFsOp {
+  return {
+    op: 'mount',
+    fstype: 'proc',
+    source: 'proc',
+    target,
+    readonly: false,
+    attrs: [...NOSUID_NODEV_NOEXEC],
+    options: {},
+    // Always: its target is then a real directory of the root, never a symlink swapped in.
+    inside: { masks: [], readonly: [] },
+  };
+}
+
+/**
+ * Adds the masks and read-only paths to a plan. Those below a mount the plan makes (proc, sys,
+ * a volume, a tmpfs) are applied to that mount before it is attached, found from its
+ * descriptor: an image that swaps its /proc for a symlink while the container starts cannot
+ * make them land elsewhere. Others (paths of the image itself) become ops of their own, after
+ * the user mounts, so a volume cannot uncover them. `extraProcs`: more proc mounts, masked as
+ * /proc is (the defaults below /proc, relative to each).
+ */
+function routeMasks(
+  ops: MountOp[],
+  options: { maskedPaths?: string[]; readonlyPaths?: string[] },
+  extraProcs: readonly MountFsOp[] = [],
+): void {
   const masks = (options.maskedPaths ?? DEFAULT_MASKED_PATHS).map((p) =>
     containerPath(p, 'masked path'),
   );
@@ -261,20 +287,91 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
     const owner = mountBelow(ops, target);
     if (owner) insideOf(owner.op).masks.push(owner.rel);
     else ops.push({ op: 'mask', target });
+    if (target.startsWith('/proc/')) {
+      for (const p of extraProcs) insideOf(p).masks.push(target.slice('/proc/'.length));
+    }
   }
   for (const target of readonly) {
     const owner = mountBelow(ops, target);
     if (owner) insideOf(owner.op).readonly.push(owner.rel);
     else ops.push({ op: 'remountReadonly', target, recursive: true, ifExists: true });
+    if (target.startsWith('/proc/')) {
+      for (const p of extraProcs) insideOf(p).readonly.push(target.slice('/proc/'.length));
+    }
   }
-  const workdir = containerPath(options.workdir ?? '/', 'working directory');
-  if (workdir !== '/') ops.push({ op: 'mkdir', target: workdir, mode: 0o755 });
-  if (options.readonlyRoot) {
-    // Only the root mount: volumes, /dev and tmpfs keep their own mode (podman --read-only).
-    ops.push({ op: 'remountReadonly', target: '/', recursive: false, ifExists: false });
+}
+
+/**
+ * The plan for a container that keeps the host's files (no root filesystem of its own, no
+ * pivot_root): a proc of its pid namespace on /proc, masked, optionally more (a chroot's), a
+ * devpts for a terminal, and volumes onto host paths. Its masks, like every mount made here,
+ * are locked by the kernel once the program runs in a nested user and mount namespace.
+ */
+export function planHostFiles(
+  options: HostFilesOptions = {},
+  probe: HostProbe = hostProbe,
+): MountOp[] {
+  const ops: MountOp[] = [
+    {
+      op: 'propagation',
+      hostPath: '/',
+      propagation: options.propagation ?? 'slave',
+      recursive: true,
+    },
+    { op: 'hostRoot' },
+    procOp('/proc'),
+  ];
+  if (options.devpts) {
+    ops.push({
+      op: 'mount',
+      fstype: 'devpts',
+      source: 'devpts',
+      target: '/dev/pts',
+      readonly: false,
+      attrs: ['nosuid', 'noexec'],
+      options: { newinstance: true, ptmxmode: '0666', mode: '0620' },
+    });
   }
-  ops.push({ op: 'pivotRoot' }, { op: 'chdir', target: workdir });
+  const seen = new Set<string>(['/proc']);
+  const extra: MountFsOp[] = [];
+  for (const p of options.procMounts ?? []) {
+    const target = containerPath(p, 'proc mount');
+    if (seen.has(target)) throw planError(`two mounts target ${target}`, target);
+    seen.add(target);
+    extra.push(procOp(target));
+  }
+  const volumes: MountOp[] = [];
+  for (const v of options.volumes ?? []) {
+    const target = containerPath(v.target, 'volume target');
+    if (target === '/' || seen.has(target)) throw planError(`two mounts target ${target}`, target);
+    seen.add(target);
+    const source = hostDirOrFile(v.source, probe);
+    volumes.push({
+      op: 'bind',
+      source: source.path,
+      target,
+      recursive: true,
+      readonly: v.readonly,
+      create: source.kind,
+    });
+  }
+  // The extra procs first (a volume may go inside a chroot), parents before children.
+  const user = [...extra, ...volumes].sort(
+    (a, b) => pathDepth(targetOf(a)) - pathDepth(targetOf(b)),
+  );
+  ops.push(...user);
+  // Masks for the host's own paths (/sys/firmware…) are ops of their own: the host's paths are
+  // trusted. The extra procs take /proc's.
+  routeMasks(ops, options, extra);
   return ops;
+}
+
+function hostDirOrFile(path: string, probe: HostProbe): { path: string; kind: TargetKind } {
+  if (!isAbsolute(path)) {
+    throw planError(`volume source ${JSON.stringify(path)} must be absolute`, path);
+  }
+  const abs = resolve(path);
+  return { path: abs, kind: sourceKind(probe, abs, 'volume source') };
 }
 
 /**

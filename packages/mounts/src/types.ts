@@ -25,6 +25,14 @@ export interface PropagationOp {
 }
 
 /**
+ * Keeps the host's `/` as the container's root (no pivot_root): the ops after it resolve their
+ * targets from the host's `/` (trusted paths). For a container that sees the host's files.
+ */
+export interface HostRootOp {
+  op: 'hostRoot';
+}
+
+/**
  * Bind-mounts the root directory onto itself (recursively): pivot_root needs a mount point,
  * and the ops after it resolve their targets inside this mount.
  */
@@ -152,6 +160,7 @@ export interface ChdirOp {
 export type MountOp =
   | PropagationOp
   | BindRootOp
+  | HostRootOp
   | OverlayRootOp
   | BindOp
   | MountFsOp
@@ -223,6 +232,26 @@ export interface RootfsOptions {
   propagation?: 'slave' | 'private';
   /** Final working directory (container path). Default '/'. */
   workdir?: string;
+}
+
+/** A container that keeps the host's files (planHostFiles): what is mounted over them. */
+export interface HostFilesOptions {
+  /**
+   * Where to mount a proc of the container's pid namespace, masked like /proc, besides /proc
+   * itself: e.g. a chroot's /proc for debootstrap, which then finds it populated and mounts
+   * none (it could not, once the mounts are locked). Host paths without symlinks.
+   */
+  procMounts?: string[];
+  /** A devpts instance of the container's own on /dev/pts (for a terminal). Default false. */
+  devpts?: boolean;
+  /** Host files or directories bound onto host paths (e.g. device nodes into a chroot's /dev). */
+  volumes?: Volume[];
+  /** Replaces the default masked paths (DEFAULT_MASKED_PATHS). */
+  maskedPaths?: string[];
+  /** Replaces the default read-only paths (DEFAULT_READONLY_PATHS). */
+  readonlyPaths?: string[];
+  /** Default 'slave'. */
+  propagation?: 'slave' | 'private';
 }
 
 /** What the planner needs to know about host paths; injectable so plans stay pure in tests. */

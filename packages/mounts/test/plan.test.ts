@@ -5,6 +5,7 @@ import {
   type HostProbe,
   MountError,
   type MountOp,
+  planHostFiles,
   planRootfs,
 } from '../src/index.js';
 
@@ -39,6 +40,8 @@ function briefOp(op: MountOp): string {
       return `propagation ${op.hostPath} ${op.recursive ? 'r' : ''}${op.propagation}`;
     case 'bindRoot':
       return `bindRoot ${op.source}`;
+    case 'hostRoot':
+      return 'hostRoot';
     case 'overlayRoot':
       return `overlayRoot ${op.lowerdirs.join(':')} upper ${op.upperdir} work ${op.workdir}`;
     case 'bind':
@@ -383,5 +386,32 @@ describe('planRootfs: root, masks, read-only paths', () => {
   it('is plain data (JSON round-trips)', () => {
     const ops = planRootfs({ root: '/rootfs', hostname: 'h', netns: true }, host);
     expect(JSON.parse(JSON.stringify(ops))).toEqual(ops);
+  });
+});
+
+describe('planHostFiles: a container keeping the host files', () => {
+  it('mounts a masked proc on /proc and on each extra target, before volumes inside them', () => {
+    const lines = planHostFiles(
+      {
+        procMounts: ['/home/me/debian/proc'],
+        volumes: [{ source: '/srv/app.conf', target: '/home/me/debian/dev/null', readonly: false }],
+        devpts: true,
+      },
+      host,
+    ).map(brief);
+    expect(lines).toEqual([
+      'propagation / rslave',
+      'hostRoot',
+      PROC,
+      'mount devpts /dev/pts',
+      PROC.replace('/proc', '/home/me/debian/proc'),
+      'bind -r /srv/app.conf /home/me/debian/dev/null rw file',
+      ...below(DEFAULT_MASKED_PATHS, '/sys').map((p) => `mask /sys/${p}`),
+    ]);
+  });
+
+  it('refuses two mounts on one target and relative paths', () => {
+    expect(() => planHostFiles({ procMounts: ['/proc'] }, host)).toThrow('two mounts target /proc');
+    expect(() => planHostFiles({ procMounts: ['chroot/proc'] }, host)).toThrow('must be absolute');
   });
 });
