@@ -73,8 +73,8 @@ describe('mounts made by a plan, seen from a nested user namespace (locked)', ()
             attempt('write-vol', `echo changed > ${target}/file`),
             attempt('remount-sys-rw', 'mount -o remount,bind,rw /proc/sys'),
             attempt('umount-sys', 'umount /proc/sys'),
-            'echo "keys $(stat -c %t,%T /proc/keys) $(stat -c %t,%T ' + chroot + '/proc/keys)"',
-            'echo "pid1 $(cat ' + chroot + '/proc/1/comm)"',
+            `echo "keys $(stat -c %t,%T /proc/keys) $(stat -c %t,%T ${chroot}/proc/keys)"`,
+            `echo "pid1 $(cat ${chroot}/proc/1/comm)"`,
             // A tmpfs of its own still works (what root inside may do).
             attempt('own-tmpfs', `mount -t tmpfs t ${chroot}/mnt`),
           ].join('\n'),
