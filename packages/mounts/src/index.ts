@@ -6,8 +6,9 @@ export {
   DEFAULT_READONLY_PATHS,
 } from './defaults.js';
 export { isMountError, MountError } from './errors.js';
-export { generatedHosts, planRootfs } from './plan.js';
+export { generatedHosts, planHostFiles, planRootfs } from './plan.js';
 export { hostProbe } from './probe.js';
+export { type MountSyscalls, realSyscalls } from './syscalls.js';
 export type {
   BindOp,
   BindRootOp,
@@ -15,12 +16,17 @@ export type {
   EtcFileSource,
   FileOp,
   FsType,
+  HostFilesOptions,
   HostProbe,
+  HostRootOp,
+  InsideMount,
   MaskOp,
   MkdirOp,
   MountAttr,
   MountFsOp,
   MountOp,
+  OverlayRoot,
+  OverlayRootOp,
   PivotRootOp,
   Propagation,
   PropagationOp,

@@ -1,52 +1,51 @@
-import {
-  close,
-  fsconfig,
-  fsmount,
-  fsopen,
-  mountSetattr,
-  moveMount,
-  openat,
-  openTree,
-  read,
-  write,
-} from '@rootless-ts/libc';
 import { F, M } from './sys.js';
+import type { MountSyscalls } from './syscalls.js';
 
 /**
  * Small helpers over the new mount API (open_tree, move_mount, mount_setattr, fsopen/fsmount).
  * Mounts are built detached, configured, then attached onto a descriptor: no path is looked up
- * again between checking a target and mounting on it.
+ * again between checking a target and mounting on it. Each takes the system calls to use.
  */
 
 /** A detached copy of the mount tree at `path` (relative to dirfd; '' with AT_EMPTY_PATH for dirfd itself). */
-export function cloneTree(dirfd: number, path: string, recursive: boolean): number {
+export function cloneTree(
+  sys: MountSyscalls,
+  dirfd: number,
+  path: string,
+  recursive: boolean,
+): number {
   const flags =
     M.OPEN_TREE_CLONE |
     M.OPEN_TREE_CLOEXEC |
     (recursive ? M.AT_RECURSIVE : 0) |
     (path === '' ? F.AT_EMPTY_PATH : 0);
-  return openTree(dirfd, path, flags);
+  return sys.openTree(dirfd, path, flags);
 }
 
 /** Sets MOUNT_ATTR_* bits on the mount (tree) behind fd; nothing else changes. */
-export function setAttrs(fd: number, attrSet: number, recursive: boolean): void {
+export function setAttrs(
+  sys: MountSyscalls,
+  fd: number,
+  attrSet: number,
+  recursive: boolean,
+): void {
   if (attrSet === 0) return;
-  mountSetattr(fd, '', F.AT_EMPTY_PATH | (recursive ? M.AT_RECURSIVE : 0), { attrSet });
+  sys.mountSetattr(fd, '', F.AT_EMPTY_PATH | (recursive ? M.AT_RECURSIVE : 0), { attrSet });
 }
 
 /** Attaches the detached mount `mountFd` onto the file or directory behind `targetFd`. */
-export function attach(mountFd: number, targetFd: number): void {
-  moveMount(mountFd, '', targetFd, '', M.MOVE_MOUNT_F_EMPTY_PATH | M.MOVE_MOUNT_T_EMPTY_PATH);
+export function attach(sys: MountSyscalls, mountFd: number, targetFd: number): void {
+  sys.moveMount(mountFd, '', targetFd, '', M.MOVE_MOUNT_F_EMPTY_PATH | M.MOVE_MOUNT_T_EMPTY_PATH);
 }
 
 /** The messages a filesystem context logged (fsconfig's error details), if any. */
-function contextLog(fsfd: number): string {
+function contextLog(sys: MountSyscalls, fsfd: number): string {
   const lines: string[] = [];
   const buf = Buffer.alloc(1024);
   for (let i = 0; i < 16; i++) {
     let n: number;
     try {
-      n = read(fsfd, buf);
+      n = sys.read(fsfd, buf);
     } catch {
       break;
     }
@@ -58,29 +57,30 @@ function contextLog(fsfd: number): string {
 
 /** A detached mount of a new filesystem instance, with options and mount attributes. */
 export function newFilesystem(
+  sys: MountSyscalls,
   fstype: string,
   options: Readonly<Record<string, string | true>>,
   attrs: number,
   source = fstype,
 ): number {
-  const fsfd = fsopen(fstype, M.FSOPEN_CLOEXEC);
+  const fsfd = sys.fsopen(fstype, M.FSOPEN_CLOEXEC);
   try {
     try {
       // The "device" name mountinfo shows (mount(8)'s first argument).
-      fsconfig(fsfd, M.FSCONFIG_SET_STRING, 'source', source);
+      sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, 'source', source);
       for (const [key, value] of Object.entries(options)) {
-        if (value === true) fsconfig(fsfd, M.FSCONFIG_SET_FLAG, key);
-        else fsconfig(fsfd, M.FSCONFIG_SET_STRING, key, value);
+        if (value === true) sys.fsconfig(fsfd, M.FSCONFIG_SET_FLAG, key);
+        else sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, key, value);
       }
-      fsconfig(fsfd, M.FSCONFIG_CMD_CREATE);
+      sys.fsconfig(fsfd, M.FSCONFIG_CMD_CREATE);
     } catch (e) {
-      const log = contextLog(fsfd);
+      const log = contextLog(sys, fsfd);
       if (log && e instanceof Error) e.message += ` (${fstype}: ${log})`;
       throw e;
     }
-    return fsmount(fsfd, M.FSMOUNT_CLOEXEC, attrs);
+    return sys.fsmount(fsfd, M.FSMOUNT_CLOEXEC, attrs);
   } finally {
-    close(fsfd);
+    sys.close(fsfd);
   }
 }
 
@@ -89,23 +89,24 @@ export function newFilesystem(
  * the file written into it, and the file alone cloned as a mount. The tmpfs is never attached
  * anywhere; it lives as long as the file mount does.
  */
-export function dataFile(content: string, mode: number): number {
+export function dataFile(sys: MountSyscalls, content: string, mode: number): number {
   const tmp = newFilesystem(
+    sys,
     'tmpfs',
     { mode: '700', size: String(Math.max(4096, content.length * 2)) },
     0,
   );
   try {
-    const fd = openat(tmp, 'data', F.O_CREAT | F.O_EXCL | F.O_WRONLY | F.O_CLOEXEC, mode);
+    const fd = sys.openat(tmp, 'data', F.O_CREAT | F.O_EXCL | F.O_WRONLY | F.O_CLOEXEC, mode);
     try {
       const bytes = Buffer.from(content);
       let off = 0;
-      while (off < bytes.length) off += write(fd, bytes.subarray(off));
+      while (off < bytes.length) off += sys.write(fd, bytes.subarray(off));
     } finally {
-      close(fd);
+      sys.close(fd);
     }
-    return cloneTree(tmp, 'data', false);
+    return cloneTree(sys, tmp, 'data', false);
   } finally {
-    close(tmp);
+    sys.close(tmp);
   }
 }

@@ -9,10 +9,16 @@ import { MountError } from './errors.js';
 import { containerPath, pathDepth } from './paths.js';
 import { hostProbe } from './probe.js';
 import type {
+  BindOp,
+  BindRootOp,
   EtcFileSource,
+  HostFilesOptions,
   HostProbe,
+  InsideMount,
   MountAttr,
+  MountFsOp,
   MountOp,
+  OverlayRootOp,
   RootfsOptions,
   TargetKind,
 } from './types.js';
@@ -49,6 +55,34 @@ function etcFile(target: string, source: EtcFileSource, probe: HostProbe): Mount
   return { op: 'file', target, content: source.content, mode: 0o644, readonly: false };
 }
 
+/** A host directory the plan needs: absolute, existing, a directory. */
+function hostDir(path: string, what: string, probe: HostProbe): string {
+  if (!isAbsolute(path)) {
+    throw planError(`${what} ${JSON.stringify(path)} must be an absolute path`, path);
+  }
+  const dir = resolve(path);
+  const kind = probe.kind(dir);
+  if (kind === 'missing') throw planError(`${what} ${dir} does not exist`, dir, 'ENOENT');
+  if (kind !== 'dir') throw planError(`${what} ${dir} is not a directory`, dir, 'ENOTDIR');
+  return dir;
+}
+
+/** The op making the root: a bind of a directory onto itself, or an overlay. */
+function planRoot(root: RootfsOptions['root'], probe: HostProbe): BindRootOp | OverlayRootOp {
+  if (typeof root === 'string') return { op: 'bindRoot', source: hostDir(root, 'root', probe) };
+  const { lowerdirs, upperdir, workdir } = root.overlay;
+  if (lowerdirs.length === 0) throw planError('overlay root: no lowerdirs', '');
+  const upper = hostDir(upperdir, 'overlay upperdir', probe);
+  const work = hostDir(workdir, 'overlay workdir', probe);
+  if (upper === work) throw planError('overlay upperdir and workdir must differ', upper);
+  return {
+    op: 'overlayRoot',
+    lowerdirs: lowerdirs.map((l) => hostDir(l, 'overlay lowerdir', probe)),
+    upperdir: upper,
+    workdir: work,
+  };
+}
+
 /**
  * The ordered operations turning `options.root` into a container root, for applyPlan to run
  * inside new user+mount(+pid) namespaces. Pure apart from `probe`, which tells what host paths
@@ -61,14 +95,7 @@ function etcFile(target: string, source: EtcFileSource, probe: HostProbe): Mount
  * read-only paths come after user mounts so a volume cannot uncover them (runc's order).
  */
 export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe): MountOp[] {
-  if (!isAbsolute(options.root)) {
-    throw planError(`root ${JSON.stringify(options.root)} must be an absolute path`, options.root);
-  }
-  const root = resolve(options.root);
-  const rootKind = probe.kind(root);
-  if (rootKind === 'missing') throw planError(`root ${root} does not exist`, root, 'ENOENT');
-  if (rootKind !== 'dir') throw planError(`root ${root} is not a directory`, root, 'ENOTDIR');
-
+  const rootOp = planRoot(options.root, probe);
   // User mounts, validated and normalized; the same target twice is a mistake (podman refuses it).
   const user: MountOp[] = [];
   const seen = new Set<string>();
@@ -112,16 +139,8 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       propagation: options.propagation ?? 'slave',
       recursive: true,
     },
-    { op: 'bindRoot', source: root },
-    {
-      op: 'mount',
-      fstype: 'proc',
-      source: 'proc',
-      target: '/proc',
-      readonly: false,
-      attrs: [...NOSUID_NODEV_NOEXEC],
-      options: {},
-    },
+    rootOp,
+    procOp('/proc'),
     {
       op: 'mount',
       fstype: 'tmpfs',
@@ -189,6 +208,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       readonly: true,
       attrs: [...NOSUID_NODEV_NOEXEC],
       options: {},
+      inside: { masks: [], readonly: [] },
     });
   } else {
     // sysfs can only be mounted by the owner of the network namespace (SPEC step 5).
@@ -199,6 +219,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       recursive: true,
       readonly: true,
       create: 'dir',
+      inside: { masks: [], readonly: [] },
     });
   }
   const etc = [
@@ -217,17 +238,7 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
   ops.push(...defaults.filter((op) => !seen.has(targetOf(op))));
   ops.push(...user);
 
-  for (const p of options.maskedPaths ?? DEFAULT_MASKED_PATHS) {
-    ops.push({ op: 'mask', target: containerPath(p, 'masked path') });
-  }
-  for (const p of options.readonlyPaths ?? DEFAULT_READONLY_PATHS) {
-    ops.push({
-      op: 'remountReadonly',
-      target: containerPath(p, 'read-only path'),
-      recursive: true,
-      ifExists: true,
-    });
-  }
+  routeMasks(ops, options);
   const workdir = containerPath(options.workdir ?? '/', 'working directory');
   if (workdir !== '/') ops.push({ op: 'mkdir', target: workdir, mode: 0o755 });
   if (options.readonlyRoot) {
@@ -236,6 +247,156 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
   }
   ops.push({ op: 'pivotRoot' }, { op: 'chdir', target: workdir });
   return ops;
+}
+
+/** A proc of the container's pid namespace on target (its masks are added by routeMasks). */
+function procOp(target: string): MountFsOp {
+  return {
+    op: 'mount',
+    fstype: 'proc',
+    source: 'proc',
+    target,
+    readonly: false,
+    attrs: [...NOSUID_NODEV_NOEXEC],
+    options: {},
+    // Always: its target is then a real directory of the root, never a symlink swapped in.
+    inside: { masks: [], readonly: [] },
+  };
+}
+
+/**
+ * Adds the masks and read-only paths to a plan. Those below a mount the plan makes (proc, sys,
+ * a volume, a tmpfs) are applied to that mount before it is attached, found from its
+ * descriptor: an image that swaps its /proc for a symlink while the container starts cannot
+ * make them land elsewhere. Others (paths of the image itself) become ops of their own, after
+ * the user mounts, so a volume cannot uncover them. `extraProcs`: more proc mounts, masked as
+ * /proc is (the defaults below /proc, relative to each).
+ */
+function routeMasks(
+  ops: MountOp[],
+  options: { maskedPaths?: string[]; readonlyPaths?: string[] },
+  extraProcs: readonly MountFsOp[] = [],
+): void {
+  const masks = (options.maskedPaths ?? DEFAULT_MASKED_PATHS).map((p) =>
+    containerPath(p, 'masked path'),
+  );
+  const readonly = (options.readonlyPaths ?? DEFAULT_READONLY_PATHS).map((p) =>
+    containerPath(p, 'read-only path'),
+  );
+  for (const target of masks) {
+    const owner = mountBelow(ops, target);
+    if (owner) insideOf(owner.op).masks.push(owner.rel);
+    else ops.push({ op: 'mask', target });
+    if (target.startsWith('/proc/')) {
+      for (const p of extraProcs) insideOf(p).masks.push(target.slice('/proc/'.length));
+    }
+  }
+  for (const target of readonly) {
+    const owner = mountBelow(ops, target);
+    if (owner) insideOf(owner.op).readonly.push(owner.rel);
+    else ops.push({ op: 'remountReadonly', target, recursive: true, ifExists: true });
+    if (target.startsWith('/proc/')) {
+      for (const p of extraProcs) insideOf(p).readonly.push(target.slice('/proc/'.length));
+    }
+  }
+}
+
+/**
+ * The plan for a container that keeps the host's files (no root filesystem of its own, no
+ * pivot_root): a proc of its pid namespace on /proc, masked, optionally more (a chroot's), a
+ * devpts for a terminal, and volumes onto host paths. Its masks, like every mount made here,
+ * are locked by the kernel once the program runs in a nested user and mount namespace.
+ */
+export function planHostFiles(
+  options: HostFilesOptions = {},
+  probe: HostProbe = hostProbe,
+): MountOp[] {
+  const ops: MountOp[] = [
+    {
+      op: 'propagation',
+      hostPath: '/',
+      propagation: options.propagation ?? 'slave',
+      recursive: true,
+    },
+    { op: 'hostRoot' },
+    procOp('/proc'),
+  ];
+  if (options.devpts) {
+    ops.push({
+      op: 'mount',
+      fstype: 'devpts',
+      source: 'devpts',
+      target: '/dev/pts',
+      readonly: false,
+      attrs: ['nosuid', 'noexec'],
+      options: { newinstance: true, ptmxmode: '0666', mode: '0620' },
+    });
+  }
+  const seen = new Set<string>(['/proc']);
+  const extra: MountFsOp[] = [];
+  for (const p of options.procMounts ?? []) {
+    const target = containerPath(p, 'proc mount');
+    if (seen.has(target)) throw planError(`two mounts target ${target}`, target);
+    seen.add(target);
+    extra.push(procOp(target));
+  }
+  const volumes: MountOp[] = [];
+  for (const v of options.volumes ?? []) {
+    const target = containerPath(v.target, 'volume target');
+    if (target === '/' || seen.has(target)) throw planError(`two mounts target ${target}`, target);
+    seen.add(target);
+    const source = hostDirOrFile(v.source, probe);
+    volumes.push({
+      op: 'bind',
+      source: source.path,
+      target,
+      recursive: true,
+      readonly: v.readonly,
+      create: source.kind,
+    });
+  }
+  // The extra procs first (a volume may go inside a chroot), parents before children.
+  const user = [...extra, ...volumes].sort(
+    (a, b) => pathDepth(targetOf(a)) - pathDepth(targetOf(b)),
+  );
+  ops.push(...user);
+  // Masks for the host's own paths (/sys/firmware…) are ops of their own: the host's paths are
+  // trusted. The extra procs take /proc's.
+  routeMasks(ops, options, extra);
+  return ops;
+}
+
+function hostDirOrFile(path: string, probe: HostProbe): { path: string; kind: TargetKind } {
+  if (!isAbsolute(path)) {
+    throw planError(`volume source ${JSON.stringify(path)} must be absolute`, path);
+  }
+  const abs = resolve(path);
+  return { path: abs, kind: sourceKind(probe, abs, 'volume source') };
+}
+
+/**
+ * The mount op (a new filesystem or a directory bind) with the deepest target strictly above
+ * `path`, and `path` relative to that target: where a mask of `path` belongs.
+ */
+function mountBelow(
+  ops: readonly MountOp[],
+  path: string,
+): { op: MountFsOp | BindOp; rel: string } | undefined {
+  let best: { op: MountFsOp | BindOp; rel: string } | undefined;
+  for (const op of ops) {
+    if (op.op !== 'mount' && !(op.op === 'bind' && op.create === 'dir')) continue;
+    const prefix = op.target === '/' ? '/' : `${op.target}/`;
+    if (!path.startsWith(prefix)) continue;
+    // Equal depth: the later op, mounted on top, is the one seen.
+    if (best && pathDepth(best.op.target) > pathDepth(op.target)) continue;
+    best = { op, rel: path.slice(prefix.length) };
+  }
+  return best;
+}
+
+function insideOf(op: MountFsOp | BindOp): InsideMount {
+  op.inside ??= { masks: [], readonly: [] };
+  return op.inside;
 }
 
 /** The container path an op works on ('' for ops without one). */

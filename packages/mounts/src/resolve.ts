@@ -1,8 +1,7 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync } from 'node:fs';
-import { close, isErrnoError, openat2, readlink } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { pathComponents, splitParent } from './paths.js';
-import { F, IN_ROOT, O_PATH_CLOEXEC } from './sys.js';
+import { IN_ROOT, IN_ROOT_NO_SYMLINKS, O_PATH_CLOEXEC } from './sys.js';
+import type { MountSyscalls } from './syscalls.js';
 import type { TargetKind } from './types.js';
 
 /** Linux's own limit on symlinks followed in one lookup. */
@@ -13,12 +12,12 @@ export function fdPath(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 
-/** Runs fn with fd and closes fd afterwards, whatever happens. */
-export function withFd<T>(fd: number, fn: (fd: number) => T): T {
+/** Runs fn with fd and closes fd afterwards (through sys), whatever happens. */
+export function withFd<T>(sys: MountSyscalls, fd: number, fn: (fd: number) => T): T {
   try {
     return fn(fd);
   } finally {
-    close(fd);
+    sys.close(fd);
   }
 }
 
@@ -60,25 +59,34 @@ export class RootResolver {
 
   /** `created` carries the entries over when the root is reopened (after pivot_root). */
   constructor(
+    readonly sys: MountSyscalls,
     readonly rootFd: number,
     created: CreatedEntry[] = [],
   ) {
     this.created = created;
   }
 
-  /** An O_PATH descriptor of target, or undefined when it does not exist. */
-  tryOpen(target: string, op: string): number | undefined {
+  /**
+   * An O_PATH descriptor of target, or undefined when it does not exist. `noSymlinks`: no
+   * component may be a symlink (ELOOP otherwise), so the descriptor is the directory entry that
+   * has that very path in the root, not wherever a link swapped in would lead.
+   */
+  tryOpen(target: string, op: string, noSymlinks = false): number | undefined {
+    const resolve = noSymlinks ? IN_ROOT_NO_SYMLINKS : IN_ROOT;
     try {
-      return openat2(this.rootFd, target, { flags: O_PATH_CLOEXEC, resolve: IN_ROOT });
+      return this.sys.openat2(this.rootFd, target, { flags: O_PATH_CLOEXEC, resolve });
     } catch (e) {
-      if (isErrnoError(e, 'ENOENT')) return undefined;
+      if (codeOf(e) === 'ENOENT') return undefined;
+      if (noSymlinks && codeOf(e) === 'ELOOP') {
+        throw this.error(op, target, e, 'is, or is under, a symlink (not allowed here)');
+      }
       throw this.error(op, target, e, 'cannot resolve');
     }
   }
 
   /** An O_PATH descriptor of target; a missing target is a MountError naming it. */
-  open(target: string, op: string): number {
-    const fd = this.tryOpen(target, op);
+  open(target: string, op: string, noSymlinks = false): number {
+    const fd = this.tryOpen(target, op, noSymlinks);
     if (fd === undefined) {
       throw new MountError(op, `${op} ${target}: does not exist in the root`, {
         path: target,
@@ -92,23 +100,62 @@ export class RootResolver {
    * An O_PATH descriptor of target, creating it (a `kind`, with parent directories) when
    * missing. A dangling symlink is followed inside the root and its target created there
    * (runc's behaviour: /etc/resolv.conf -> ../run/resolv.conf creates /run/resolv.conf).
+   * `noSymlinks`: no symlink is followed anywhere (see tryOpen), a symlink in the way is an
+   * error, and the result is checked to be of `kind`: a real directory (or file) of the root.
    */
-  openOrCreate(target: string, kind: TargetKind, op: string, links = 0): number {
+  openOrCreate(
+    target: string,
+    kind: TargetKind,
+    op: string,
+    noSymlinks = false,
+    links = 0,
+  ): number {
+    const fd = this.openOrCreateAny(target, kind, op, noSymlinks, links);
+    if (noSymlinks) {
+      let isDir: boolean;
+      try {
+        isDir = this.sys.isDirectory(fd);
+      } catch (e) {
+        this.sys.close(fd);
+        throw this.error(op, target, e, 'cannot inspect');
+      }
+      if (isDir !== (kind === 'dir')) {
+        this.sys.close(fd);
+        throw new MountError(
+          op,
+          `${op} ${target}: is not a ${kind === 'dir' ? 'directory' : 'file'}`,
+          {
+            path: target,
+            code: kind === 'dir' ? 'ENOTDIR' : 'EISDIR',
+          },
+        );
+      }
+    }
+    return fd;
+  }
+
+  private openOrCreateAny(
+    target: string,
+    kind: TargetKind,
+    op: string,
+    noSymlinks: boolean,
+    links: number,
+  ): number {
     if (links > MAX_LINKS) {
       throw new MountError(op, `${op} ${target}: too many levels of symbolic links`, {
         path: target,
         code: 'ELOOP',
       });
     }
-    const existing = this.tryOpen(target, op);
+    const existing = this.tryOpen(target, op, noSymlinks);
     if (existing !== undefined) return existing;
     const split = splitParent(normalizeInRoot(target));
     if (!split) throw this.error(op, target, undefined, 'the root itself is missing');
-    const parentFd = this.openOrCreate(split.parent, 'dir', op, links);
+    const parentFd = this.openOrCreateAny(split.parent, 'dir', op, noSymlinks, links);
     let followed: string | undefined;
     try {
       this.create(parentFd, split.name, kind, op, target);
-      const st = lstatSync(fdPath(parentFd, split.name));
+      const st = this.sys.lstat(fdPath(parentFd, split.name));
       this.created.push({
         path: `${split.parent === '/' ? '' : split.parent}/${split.name}`,
         kind,
@@ -118,24 +165,23 @@ export class RootResolver {
     } catch (e) {
       if (codeOf(e) !== 'EEXIST') throw e;
       // It exists, yet the lookup said ENOENT: a symlink to something missing (or a race).
+      if (noSymlinks) throw this.error(op, target, e, 'something is in the way');
       followed = this.danglingLink(parentFd, split.parent, split.name, op, target);
     } finally {
-      close(parentFd);
+      this.sys.close(parentFd);
     }
-    if (followed !== undefined) return this.openOrCreate(followed, kind, op, links + 1);
-    return this.open(target, op);
+    if (followed !== undefined) {
+      return this.openOrCreateAny(followed, kind, op, noSymlinks, links + 1);
+    }
+    return this.open(target, op, noSymlinks);
   }
 
   private create(parentFd: number, name: string, kind: TargetKind, op: string, target: string) {
     const path = fdPath(parentFd, name);
     try {
-      if (kind === 'dir') {
-        mkdirSync(path, { mode: 0o755 });
-      } else {
-        // O_EXCL: never opens an existing file, and never follows a symlink at `name`.
-        const flags = F.O_CREAT | F.O_EXCL | F.O_WRONLY | F.O_NOFOLLOW | F.O_CLOEXEC;
-        closeSync(openSync(path, flags, 0o644));
-      }
+      // Neither call opens an existing entry, nor follows a symlink at `name`.
+      if (kind === 'dir') this.sys.mkdir(path, 0o755);
+      else this.sys.createFile(path, 0o644);
     } catch (e) {
       if (codeOf(e) === 'EEXIST') throw e;
       throw this.error(
@@ -157,7 +203,7 @@ export class RootResolver {
   ): string {
     let link: string;
     try {
-      link = readlinkSync(fdPath(parentFd, name));
+      link = this.sys.readlink(fdPath(parentFd, name));
     } catch (e) {
       throw this.error(op, target, e, 'cannot create it (something is in the way)');
     }
@@ -169,8 +215,8 @@ export class RootResolver {
   /** A descriptor's path relative to the root, when the kernel can tell. */
   private realPath(fd: number): string | undefined {
     try {
-      const root = readlink(fdPath(this.rootFd));
-      const path = readlink(fdPath(fd));
+      const root = this.sys.readlink(fdPath(this.rootFd));
+      const path = this.sys.readlink(fdPath(fd));
       if (path === root) return '/';
       if (path.startsWith(`${root}/`)) return path.slice(root.length);
     } catch {

@@ -72,3 +72,13 @@ export function lockedMsFlags(stFlags: number): number {
   if (!(stFlags & (ST.ST_NOATIME | ST.ST_RELATIME))) ms |= M.MS_STRICTATIME;
   return ms;
 }
+
+/**
+ * openat2 resolution for the targets of mounts that carry masks (proc, sys): inside the root
+ * and through no symlink at all, so the mount lands on the real directory with that path.
+ */
+export const IN_ROOT_NO_SYMLINKS = IN_ROOT | R.RESOLVE_NO_SYMLINKS;
+
+/** openat2 resolution below a mount's own root (masks and read-only paths of a new mount). */
+export const BENEATH_NO_SYMLINKS =
+  R.RESOLVE_BENEATH | R.RESOLVE_NO_SYMLINKS | R.RESOLVE_NO_MAGICLINKS;

@@ -25,12 +25,41 @@ export interface PropagationOp {
 }
 
 /**
+ * Keeps the host's `/` as the container's root (no pivot_root): the ops after it resolve their
+ * targets from the host's `/` (trusted paths). For a container that sees the host's files.
+ */
+export interface HostRootOp {
+  op: 'hostRoot';
+}
+
+/**
  * Bind-mounts the root directory onto itself (recursively): pivot_root needs a mount point,
  * and the ops after it resolve their targets inside this mount.
  */
 export interface BindRootOp {
   op: 'bindRoot';
   source: string;
+}
+
+/** Masks and read-only paths applied to a mount before it is attached (paths relative to it). */
+export interface InsideMount {
+  masks: string[];
+  readonly: string[];
+}
+
+/**
+ * Mounts an overlay filesystem as the root (rootless: `userxattr`, Linux >= 5.11, inside the
+ * container's user and mount namespaces), over `upperdir` in this mount namespace only: the
+ * ops after it resolve their targets inside the merged view, and writes land in upperdir.
+ */
+export interface OverlayRootOp {
+  op: 'overlayRoot';
+  /** Host directories, the topmost layer first (overlayfs' lowerdir order). */
+  lowerdirs: string[];
+  /** Host directory receiving every change; the merged view is attached over it. */
+  upperdir: string;
+  /** Host directory for overlayfs' own use: empty, on the same filesystem as upperdir. */
+  workdir: string;
 }
 
 /** Bind-mounts a host file or directory onto a target inside the root. */
@@ -42,6 +71,14 @@ export interface BindOp {
   readonly: boolean;
   /** Created inside the root when missing. */
   create: TargetKind;
+  /**
+   * Paths below the new mount, relative to its root ('keys', 'devices/virtual/powercap'), to
+   * mask (as MaskOp does) and to make read-only (as RemountReadonlyOp does), applied to the
+   * mount itself, looked up from its descriptor without following any symlink, before it is
+   * attached. An op with either list has its target resolved without following any symlink:
+   * the masks land on the mount that was made, whatever an image does with its paths meanwhile.
+   */
+  inside?: InsideMount;
 }
 
 /** Mounts a new filesystem instance (procfs, tmpfs, devpts, mqueue, sysfs) onto a directory. */
@@ -55,6 +92,14 @@ export interface MountFsOp {
   attrs: MountAttr[];
   /** Filesystem options (fsconfig keys / mount(2) data): `{ mode: '755', newinstance: true }`. */
   options: Record<string, string | true>;
+  /**
+   * Paths below the new mount, relative to its root ('keys', 'devices/virtual/powercap'), to
+   * mask (as MaskOp does) and to make read-only (as RemountReadonlyOp does), applied to the
+   * mount itself, looked up from its descriptor without following any symlink, before it is
+   * attached. An op with either list has its target resolved without following any symlink:
+   * the masks land on the mount that was made, whatever an image does with its paths meanwhile.
+   */
+  inside?: InsideMount;
 }
 
 /** Creates a directory inside the root (and its parents); existing directories are kept. */
@@ -115,6 +160,8 @@ export interface ChdirOp {
 export type MountOp =
   | PropagationOp
   | BindRootOp
+  | HostRootOp
+  | OverlayRootOp
   | BindOp
   | MountFsOp
   | MkdirOp
@@ -147,9 +194,20 @@ export interface TmpfsMount {
 /** How a file under /etc is provided: the host's (bind, read-only), generated content, or left alone. */
 export type EtcFileSource = 'host' | 'none' | { content: string };
 
+/** An overlay root: read-only layers, and a directory that receives the changes. */
+export interface OverlayRoot {
+  overlay: {
+    /** Host directories, the topmost layer first. */
+    lowerdirs: string[];
+    upperdir: string;
+    /** Empty directory on the same filesystem as upperdir. */
+    workdir: string;
+  };
+}
+
 export interface RootfsOptions {
-  /** Host path of the root filesystem directory. */
-  root: string;
+  /** Host path of the root filesystem directory, or the layers of an overlay root. */
+  root: string | OverlayRoot;
   /** Make the root mount read-only (after every mount point is created). Default false. */
   readonlyRoot?: boolean;
   /** Hostname: generates /etc/hostname and an /etc/hosts entry. */
@@ -174,6 +232,26 @@ export interface RootfsOptions {
   propagation?: 'slave' | 'private';
   /** Final working directory (container path). Default '/'. */
   workdir?: string;
+}
+
+/** A container that keeps the host's files (planHostFiles): what is mounted over them. */
+export interface HostFilesOptions {
+  /**
+   * Where to mount a proc of the container's pid namespace, masked like /proc, besides /proc
+   * itself: e.g. a chroot's /proc for debootstrap, which then finds it populated and mounts
+   * none (it could not, once the mounts are locked). Host paths without symlinks.
+   */
+  procMounts?: string[];
+  /** A devpts instance of the container's own on /dev/pts (for a terminal). Default false. */
+  devpts?: boolean;
+  /** Host files or directories bound onto host paths (e.g. device nodes into a chroot's /dev). */
+  volumes?: Volume[];
+  /** Replaces the default masked paths (DEFAULT_MASKED_PATHS). */
+  maskedPaths?: string[];
+  /** Replaces the default read-only paths (DEFAULT_READONLY_PATHS). */
+  readonlyPaths?: string[];
+  /** Default 'slave'. */
+  propagation?: 'slave' | 'private';
 }
 
 /** What the planner needs to know about host paths; injectable so plans stay pure in tests. */

@@ -1,17 +1,8 @@
-import {
-  chdir,
-  close,
-  fchdir,
-  mount,
-  mountSetattr,
-  open,
-  pivotRoot,
-  statfs,
-  umount2,
-} from '@rootless-ts/libc';
+import { close, mount, mountSetattr, open, statfs, umount2 } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { attach, cloneTree, setAttrs } from './newapi.js';
 import { F, lockedMsFlags, M, O_PATH_CLOEXEC, propagationFlag } from './sys.js';
+import { type MountSyscalls, realSyscalls as sys } from './syscalls.js';
 import type { Propagation } from './types.js';
 
 /**
@@ -56,12 +47,12 @@ export interface BindOptions {
 export function bindMount(source: string, target: string, options: BindOptions = {}): void {
   const recursive = options.recursive ?? true;
   guarded('bind', target, () => {
-    const tree = cloneTree(F.AT_FDCWD, source, recursive);
+    const tree = cloneTree(sys, F.AT_FDCWD, source, recursive);
     try {
-      if (options.readonly) setAttrs(tree, M.MOUNT_ATTR_RDONLY, recursive);
+      if (options.readonly) setAttrs(sys, tree, M.MOUNT_ATTR_RDONLY, recursive);
       const dst = open(target, O_PATH_CLOEXEC);
       try {
-        attach(tree, dst);
+        attach(sys, tree, dst);
       } finally {
         close(dst);
       }
@@ -119,11 +110,14 @@ export function unmount(path: string, options: { lazy?: boolean } = {}): void {
  */
 export function pivotInto(newRoot: string | number): void {
   const label = typeof newRoot === 'number' ? `fd ${newRoot}` : newRoot;
-  guarded('pivotRoot', label, () => {
-    if (typeof newRoot === 'number') fchdir(newRoot);
-    else chdir(newRoot);
-    pivotRoot('.', '.');
-    umount2('.', M.MNT_DETACH);
-    chdir('/');
-  });
+  guarded('pivotRoot', label, () => pivotWith(sys, newRoot));
+}
+
+/** pivotInto's calls, through the given system calls (applyPlan's, which tests can record). */
+export function pivotWith(calls: MountSyscalls, newRoot: string | number): void {
+  if (typeof newRoot === 'number') calls.fchdir(newRoot);
+  else calls.chdir(newRoot);
+  calls.pivotRoot('.', '.');
+  calls.umount2('.', M.MNT_DETACH);
+  calls.chdir('/');
 }

@@ -5,6 +5,7 @@ import {
   type HostProbe,
   MountError,
   type MountOp,
+  planHostFiles,
   planRootfs,
 } from '../src/index.js';
 
@@ -22,13 +23,27 @@ const host = fakeHost({
   '/srv/sock': 'file',
 });
 
+/** What a mount op applies to itself before it is attached: ` [mask a,b; ro c]`. */
+function inside(op: MountOp): string {
+  if ((op.op !== 'mount' && op.op !== 'bind') || !op.inside) return '';
+  return ` [mask ${op.inside.masks.join(',')}; ro ${op.inside.readonly.join(',')}]`;
+}
+
 /** One short line per op, to compare whole plans at a glance. */
 function brief(op: MountOp): string {
+  return briefOp(op) + inside(op);
+}
+
+function briefOp(op: MountOp): string {
   switch (op.op) {
     case 'propagation':
       return `propagation ${op.hostPath} ${op.recursive ? 'r' : ''}${op.propagation}`;
     case 'bindRoot':
       return `bindRoot ${op.source}`;
+    case 'hostRoot':
+      return 'hostRoot';
+    case 'overlayRoot':
+      return `overlayRoot ${op.lowerdirs.join(':')} upper ${op.upperdir} work ${op.workdir}`;
     case 'bind':
       return `bind${op.recursive ? ' -r' : ''} ${op.source} ${op.target} ${op.readonly ? 'ro' : 'rw'} ${op.create}`;
     case 'mount':
@@ -50,15 +65,18 @@ function brief(op: MountOp): string {
   }
 }
 
-const masks = DEFAULT_MASKED_PATHS.map((p) => `mask ${p}`);
-const readonlyPaths = DEFAULT_READONLY_PATHS.map((p) => `readonly ${p} -r`);
+/** The defaults below /proc and /sys, as the proc and sys ops carry them (relative). */
+const below = (list: readonly string[], top: string) =>
+  list.filter((p) => p.startsWith(`${top}/`)).map((p) => p.slice(top.length + 1));
+const PROC = `mount proc /proc [mask ${below(DEFAULT_MASKED_PATHS, '/proc').join(',')}; ro ${below(DEFAULT_READONLY_PATHS, '/proc').join(',')}]`;
+const SYS_INSIDE = ` [mask ${below(DEFAULT_MASKED_PATHS, '/sys').join(',')}; ro ]`;
 
 describe('planRootfs: the default plan', () => {
   it('without a network namespace binds the host /sys and /etc/hosts', () => {
     expect(planRootfs({ root: '/rootfs' }, host).map(brief)).toEqual([
       'propagation / rslave',
       'bindRoot /rootfs',
-      'mount proc /proc',
+      PROC,
       'mount tmpfs /dev',
       'mount devpts /dev/pts',
       'mount tmpfs /dev/shm',
@@ -73,11 +91,9 @@ describe('planRootfs: the default plan', () => {
       'symlink /dev/stdout -> /proc/self/fd/1',
       'symlink /dev/stderr -> /proc/self/fd/2',
       'symlink /dev/ptmx -> pts/ptmx',
-      'bind -r /sys /sys ro dir',
+      `bind -r /sys /sys ro dir${SYS_INSIDE}`,
       'bind /etc/resolv.conf /etc/resolv.conf ro file',
       'bind /etc/hosts /etc/hosts ro file',
-      ...masks,
-      ...readonlyPaths,
       'pivotRoot',
       'chdir /',
     ]);
@@ -90,7 +106,7 @@ describe('planRootfs: the default plan', () => {
     expect(lines.indexOf('mount mqueue /dev/mqueue')).toBe(
       lines.indexOf('mount tmpfs /dev/shm') + 1,
     );
-    expect(lines).toContain('mount sysfs /sys ro');
+    expect(lines).toContain(`mount sysfs /sys ro${SYS_INSIDE}`);
     expect(lines.some((l) => l.startsWith('bind -r /sys'))).toBe(false);
     const hosts = ops.find((o) => o.op === 'file' && o.target === '/etc/hosts');
     expect(hosts).toMatchObject({
@@ -162,7 +178,7 @@ describe('planRootfs: volumes and tmpfs', () => {
       'mount tmpfs /run',
       'bind -r /srv/app.conf /etc/app.conf ro file',
     ]);
-    expect(lines[first + 3]).toBe(masks[0]);
+    expect(lines[first + 3]).toBe('pivotRoot');
     expect(ops.find((o) => o.op === 'mount' && o.target === '/run')).toMatchObject({
       options: { mode: '1777', size: '16m' },
       attrs: ['nosuid', 'nodev'],
@@ -249,7 +265,7 @@ describe('planRootfs: root, masks, read-only paths', () => {
       brief,
     );
     expect(lines.slice(-5)).toEqual([
-      readonlyPaths.at(-1),
+      'bind /etc/hosts /etc/hosts ro file',
       'mkdir /work',
       'readonly /',
       'pivotRoot',
@@ -262,10 +278,11 @@ describe('planRootfs: root, masks, read-only paths', () => {
       { root: '/rootfs', maskedPaths: ['/proc/kcore', '/secret/'], readonlyPaths: ['/proc/sys'] },
       host,
     ).map(brief);
+    // Below /proc: applied to the proc mount itself; elsewhere in the image: ops of their own.
+    expect(lines).toContain('mount proc /proc [mask kcore; ro sys]');
+    expect(lines).toContain('bind -r /sys /sys ro dir [mask ; ro ]');
     expect(lines.filter((l) => l.startsWith('mask') || l.startsWith('readonly'))).toEqual([
-      'mask /proc/kcore',
       'mask /secret',
-      'readonly /proc/sys -r',
     ]);
     expect(DEFAULT_MASKED_PATHS).toEqual(
       expect.arrayContaining([
@@ -280,6 +297,65 @@ describe('planRootfs: root, masks, read-only paths', () => {
     expect(DEFAULT_READONLY_PATHS).toEqual(
       expect.arrayContaining(['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus']),
     );
+  });
+
+  it('gives a mask to the deepest mount the plan makes above it: proc, sys, a volume, a tmpfs', () => {
+    const ops = planRootfs(
+      {
+        root: '/rootfs',
+        volumes: [{ source: '/srv/data', target: '/data', readonly: false }],
+        tmpfs: [{ target: '/data/cache' }],
+        maskedPaths: ['/data/secret', '/data/cache/key', '/proc/keys', '/sys/firmware', '/etc/x'],
+        readonlyPaths: ['/data/ro', '/proc/sys'],
+      },
+      host,
+    );
+    const lines = ops.map(brief);
+    expect(lines).toContain('bind -r /srv/data /data rw dir [mask secret; ro ro]');
+    expect(lines).toContain('mount tmpfs /data/cache [mask key; ro ]');
+    expect(lines).toContain('mount proc /proc [mask keys; ro sys]');
+    expect(lines).toContain('bind -r /sys /sys ro dir [mask firmware; ro ]');
+    expect(lines.filter((l) => l.startsWith('mask'))).toEqual(['mask /etc/x']);
+    // A file bind has nothing below it; a volume over /proc (mounted on top) takes its masks.
+    const replaced = planRootfs(
+      { root: '/rootfs', volumes: [{ source: '/srv/data', target: '/proc', readonly: true }] },
+      host,
+    ).map(brief);
+    expect(replaced.filter((l) => / \/proc( |$)/.test(l))).toEqual([
+      'mount proc /proc [mask ; ro ]',
+      PROC.replace('mount proc /proc', 'bind -r /srv/data /proc ro dir'),
+    ]);
+  });
+
+  it('makes an overlay root from layers, checked like a root directory', () => {
+    const layered = fakeHost({
+      '/l1': 'dir',
+      '/l2': 'dir',
+      '/up': 'dir',
+      '/wk': 'dir',
+      '/f': 'file',
+    });
+    const overlay = (o: Partial<{ lowerdirs: string[]; upperdir: string; workdir: string }>) =>
+      planRootfs(
+        { root: { overlay: { lowerdirs: ['/l1', '/l2'], upperdir: '/up', workdir: '/wk', ...o } } },
+        layered,
+      );
+    const lines = overlay({}).map(brief);
+    expect(lines.slice(0, 3)).toEqual([
+      'propagation / rslave',
+      'overlayRoot /l1:/l2 upper /up work /wk',
+      PROC,
+    ]);
+    expect(lines.at(-2)).toBe('pivotRoot');
+    expect(() => overlay({ lowerdirs: [] })).toThrow('overlay root: no lowerdirs');
+    expect(() => overlay({ lowerdirs: ['/l1', '/nope'] })).toThrow(
+      'overlay lowerdir /nope does not exist',
+    );
+    expect(() => overlay({ upperdir: '/f' })).toThrow('overlay upperdir /f is not a directory');
+    expect(() => overlay({ workdir: 'wk' })).toThrow(
+      'overlay workdir "wk" must be an absolute path',
+    );
+    expect(() => overlay({ workdir: '/up' })).toThrow('overlay upperdir and workdir must differ');
   });
 
   it('uses private propagation when asked', () => {
@@ -310,5 +386,32 @@ describe('planRootfs: root, masks, read-only paths', () => {
   it('is plain data (JSON round-trips)', () => {
     const ops = planRootfs({ root: '/rootfs', hostname: 'h', netns: true }, host);
     expect(JSON.parse(JSON.stringify(ops))).toEqual(ops);
+  });
+});
+
+describe('planHostFiles: a container keeping the host files', () => {
+  it('mounts a masked proc on /proc and on each extra target, before volumes inside them', () => {
+    const lines = planHostFiles(
+      {
+        procMounts: ['/home/me/debian/proc'],
+        volumes: [{ source: '/srv/app.conf', target: '/home/me/debian/dev/null', readonly: false }],
+        devpts: true,
+      },
+      host,
+    ).map(brief);
+    expect(lines).toEqual([
+      'propagation / rslave',
+      'hostRoot',
+      PROC,
+      'mount devpts /dev/pts',
+      PROC.replace('/proc', '/home/me/debian/proc'),
+      'bind -r /srv/app.conf /home/me/debian/dev/null rw file',
+      ...below(DEFAULT_MASKED_PATHS, '/sys').map((p) => `mask /sys/${p}`),
+    ]);
+  });
+
+  it('refuses two mounts on one target and relative paths', () => {
+    expect(() => planHostFiles({ procMounts: ['/proc'] }, host)).toThrow('two mounts target /proc');
+    expect(() => planHostFiles({ procMounts: ['chroot/proc'] }, host)).toThrow('must be absolute');
   });
 });
