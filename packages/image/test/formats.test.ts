@@ -95,7 +95,12 @@ describe('platforms', () => {
 describe('manifests', () => {
   const config = desc(MEDIA_TYPE.ociConfig, '{}');
   const layer = desc(MEDIA_TYPE.ociLayerGzip, 'layer');
-  const oci = { schemaVersion: 2 as const, mediaType: MEDIA_TYPE.ociManifest, config, layers: [layer] };
+  const oci = {
+    schemaVersion: 2 as const,
+    mediaType: MEDIA_TYPE.ociManifest,
+    config,
+    layers: [layer],
+  };
 
   it('decodes the four types, by their own field, the transport, or their shape', () => {
     expect(parseManifest(enc(oci), undefined, 'm').kind).toBe('manifest');
