@@ -66,6 +66,7 @@ export async function resolveImage(
   const config = parseConfig(configBytes, manifest, `${what}: config`, platform);
   return {
     manifestDigest: current.digest,
+    manifestMediaType: parsed.mediaType,
     manifest,
     manifestBytes: current.bytes,
     config,

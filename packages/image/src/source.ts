@@ -15,6 +15,11 @@ export interface Descriptor {
 export interface ResolvedImage {
   /** Digest of `manifestBytes` (for a registry: what `name@digest` pulls). */
   manifestDigest: string;
+  /**
+   * The manifest's media type: its own field, else the one it was served or indexed with
+   * (OCI manifests may leave the field out).
+   */
+  manifestMediaType: string;
   manifest: OciManifest;
   manifestBytes: Uint8Array;
   config: ImageConfig;

@@ -121,6 +121,7 @@ export class DockerArchiveSource implements ImageSource {
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     return {
       manifestDigest: sha256Digest(manifestBytes),
+      manifestMediaType: MEDIA_TYPE.ociManifest,
       manifest,
       manifestBytes,
       config,
