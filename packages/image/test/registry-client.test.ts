@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageError, MEDIA_TYPE, openSource, type SourceOptions } from '../src/index.js';
 import { addImage, type FakeRegistry, sha256, startFakeRegistry } from './helpers/fake-registry.js';
@@ -13,8 +16,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function registry(): Promise<FakeRegistry> {
-  const r = await startFakeRegistry();
+async function registry(tls?: { key: string; cert: string }): Promise<FakeRegistry> {
+  const r = await startFakeRegistry(tls);
   servers.push(r);
   return r;
 }
@@ -288,5 +291,40 @@ describe('registry source', () => {
     const reg = await registry();
     const e = await failure(openSource(`${reg.host}/a:nope`, fast).resolve());
     expect(e.code).toBe('ERR_NOT_FOUND');
+  });
+
+  it('tlsVerify false talks to a registry with an unverifiable certificate; the default refuses it', async () => {
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+    const reg = await registry({
+      key: readFileSync(join(fixtures, 'tls-127.0.0.1.key'), 'utf8'),
+      cert: readFileSync(join(fixtures, 'tls-127.0.0.1.crt'), 'utf8'),
+    });
+    const img = addImage(reg, { tag: 'v1' });
+    const src = openSource(`${reg.host}/a:v1`, { ...fast, tlsVerify: false });
+    const r = await src.resolve();
+    expect(r.manifestDigest).toBe(img.manifestDigest);
+    expect((await readAll(await src.fetchBlob(r.layers[0]!))).equals(img.layers[0]!.bytes)).toBe(
+      true,
+    );
+    await src.close();
+    const e = await failure(openSource(`${reg.host}/a:v1`, { ...fast, retries: 0 }).resolve());
+    expect(e.code).toBe('ERR_NETWORK');
+    expect(e.message).toMatch(/TLS certificate not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+  });
+
+  it('an aborted blob download errors as aborted', async () => {
+    const reg = await registry();
+    addImage(reg, { tag: 'v1', layerBytes: 2_000_000 });
+    const src = openSource(`${reg.host}/a:v1`, fast);
+    const r = await src.resolve();
+    const ac = new AbortController();
+    const stream = await src.fetchBlob(r.layers[0]!, {
+      signal: ac.signal,
+      onProgress: (n) => {
+        if (n > 100_000) ac.abort();
+      },
+    });
+    const e = await failure(readAll(stream));
+    expect(e.code).toBe('ERR_ABORTED');
   });
 });

@@ -133,6 +133,16 @@ export class RegistryClient {
         return https;
       } catch (err) {
         if (signal?.aborted) throw err;
+        // A registry that speaks TLS with a certificate we cannot verify is not one to fall
+        // back to plain HTTP for: say why, as podman does.
+        const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+        if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+          throw new ImageError(
+            'ERR_NETWORK',
+            `${this.host}: TLS certificate not trusted (${code}); pass tlsVerify false (--tls-verify=false) to use it anyway`,
+            { cause: err },
+          );
+        }
         return `http://${this.host}`;
       }
     })();

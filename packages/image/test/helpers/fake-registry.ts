@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -41,7 +42,10 @@ export function sha256(b: Buffer | string): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
 
-export async function startFakeRegistry(): Promise<FakeRegistry> {
+export async function startFakeRegistry(tls?: {
+  key: string;
+  cert: string;
+}): Promise<FakeRegistry> {
   const blobs = new Map<string, { bytes: Buffer; mediaType: string }>();
   const tags = new Map<string, string>();
   const log: FakeRegistry['log'] = [];
@@ -117,11 +121,11 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     }
     res.end(bytes);
   };
-  const server: Server = createServer(handler);
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     log,
     blobs,
