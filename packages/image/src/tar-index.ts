@@ -10,6 +10,8 @@ export interface TarEntry {
 
 const BLOCK = 512;
 const MAX_LINK_DEPTH = 16;
+/** pax headers and GNU long names are a few hundred bytes; a huge one is an attack on memory. */
+const MAX_META_BYTES = 1024 * 1024;
 
 /**
  * Indexes a tar archive (ustar, pax and GNU long names) by path, without extracting it, so the
@@ -46,6 +48,7 @@ export async function indexTar(file: string): Promise<Map<string, TarEntry>> {
       const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
       if (dataStart + size > fileSize) throw bad(file, 'truncated member');
       const readData = async () => {
+        if (size > MAX_META_BYTES) throw bad(file, `a ${size}-byte name or pax header`);
         const buf = Buffer.alloc(size);
         await fh.read(buf, 0, size, dataStart);
         return buf;

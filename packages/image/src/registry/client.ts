@@ -9,6 +9,9 @@ const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 10;
 const MAX_RETRY_DELAY_MS = 10_000;
 const MAX_RETRY_AFTER_S = 30;
+/** Token answers and error bodies are small; anything larger is not read. */
+const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Refresh a bearer token this long before the registry said it expires. */
 const TOKEN_EXPIRY_MARGIN_MS = 10_000;
 /** Token servers that omit expires_in mean 60 s (the distribution token spec's default). */
@@ -311,6 +314,14 @@ export class RegistryClient {
     const headers: Record<string, string> = {};
     if (this.opts.userAgent) headers['user-agent'] = this.opts.userAgent;
     if (this.opts.credentials) {
+      // The realm is the registry's choice of host: never send the password there in clear
+      // text unless it is this machine.
+      if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
+        throw new ImageError(
+          'ERR_UNAUTHORIZED',
+          `${this.host}: refusing to send credentials to the token server ${url.origin} over plain HTTP`,
+        );
+      }
       const { username, password } = this.opts.credentials;
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
@@ -354,7 +365,9 @@ export class RegistryClient {
         status: res.status,
       });
     }
-    const text = await res.text();
+    const text = Buffer.from(
+      await readBodyLimited(res, MAX_TOKEN_BODY_BYTES, `${url.host}: token`),
+    ).toString('utf8');
     let body: v.InferOutput<typeof TokenResponseSchema>;
     try {
       body = v.parse(TokenResponseSchema, JSON.parse(text));
@@ -380,10 +393,36 @@ export class RegistryClient {
   }
 }
 
+/** Reads a response body whole, refusing more than maxBytes (a hostile server decides its size). */
+export async function readBodyLimited(
+  res: Response,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new ImageError('ERR_BAD_MANIFEST', `${what}: larger than ${maxBytes} bytes`);
+  }
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      n += chunk.length;
+      if (n > maxBytes)
+        throw new ImageError('ERR_BAD_MANIFEST', `${what}: larger than ${maxBytes} bytes`);
+      parts.push(chunk);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
 /** The message of a registry error body (`{"errors":[{"code":…,"message":…}]}`), if any. */
 export async function registryErrorMessage(res: Response): Promise<string> {
   try {
-    const text = (await res.text()).slice(0, 4096);
+    const text = Buffer.from(await readBodyLimited(res, MAX_ERROR_BODY_BYTES, 'error')).toString(
+      'utf8',
+    );
     const j = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
     const e = j.errors?.[0];
     if (e) return [e.code, e.message].filter(Boolean).join(': ');

@@ -11,7 +11,12 @@ import {
   withDefaultTag,
 } from '../reference.js';
 import { findCredentials } from '../registry/auth-file.js';
-import { RegistryClient, registryErrorMessage, sleep } from '../registry/client.js';
+import {
+  RegistryClient,
+  readBodyLimited,
+  registryErrorMessage,
+  sleep,
+} from '../registry/client.js';
 import { abortError, collect, resolveImage } from '../resolve.js';
 import type {
   Descriptor,
@@ -21,26 +26,6 @@ import type {
   ResolveOptions,
   SourceOptions,
 } from '../source.js';
-
-/** Reads a response body whole, refusing more than maxBytes (a manifest, a token). */
-async function readLimited(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new ImageError('ERR_BAD_MANIFEST', `${what}: larger than ${maxBytes} bytes`);
-  }
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  if (res.body) {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      n += chunk.length;
-      if (n > maxBytes)
-        throw new ImageError('ERR_BAD_MANIFEST', `${what}: larger than ${maxBytes} bytes`);
-      parts.push(chunk);
-    }
-  }
-  return Buffer.concat(parts);
-}
 
 /** Images in a registry speaking the Distribution API v2 (`docker://REF`). */
 export class RegistrySource implements ImageSource {
@@ -103,7 +88,7 @@ export class RegistrySource implements ImageSource {
       },
     );
     if (!res.ok) await this.fail(res, what);
-    const bytes = await readLimited(res, MAX_MANIFEST_BYTES, what);
+    const bytes = await readBodyLimited(res, MAX_MANIFEST_BYTES, what);
     const mediaType = res.headers.get('content-type') ?? undefined;
     let digest: string;
     if (selector.includes(':')) {
