@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImageError, MEDIA_TYPE, openSource, parseSourceSpec } from '../src/index.js';
 import { indexTar } from '../src/tar-index.js';
@@ -234,5 +235,54 @@ describe('docker-archive:', () => {
     expect((await failure(readAll(await src.fetchBlob(img.layers[0]!)))).code).toBe(
       'ERR_DIGEST_MISMATCH',
     );
+  });
+
+  it('a gzipped layer gets its own digest and a gzip media type', async () => {
+    const gz = gzipSync(layerTar);
+    const file = join(root, 'gz-docker.tar');
+    writeFileSync(
+      file,
+      makeTar([
+        { name: 'manifest.json', data: json([{ Config: 'cfg.json', Layers: ['l.tar.gz'] }]) },
+        { name: 'cfg.json', data: config },
+        { name: 'l.tar.gz', data: gz },
+      ]),
+    );
+    const src = openSource(`docker-archive:${file}`);
+    const img = await src.resolve();
+    expect(img.layers).toEqual([
+      { mediaType: MEDIA_TYPE.ociLayerGzip, digest: sha256(gz), size: gz.length },
+    ]);
+    expect((await readAll(await src.fetchBlob(img.layers[0]!))).equals(gz)).toBe(true);
+  });
+});
+
+describe('hostile archives', () => {
+  it('a member name that climbs out stays inside the archive namespace', async () => {
+    const file = join(root, 'climb.tar');
+    writeFileSync(
+      file,
+      makeTar([
+        { name: 'manifest.json', data: json([{ Config: '../../../../etc/passwd', Layers: [] }]) },
+      ]),
+    );
+    const e = await failure(openSource(`docker-archive:${file}`).resolve());
+    expect(e.code).toBe('ERR_NOT_FOUND');
+    expect(e.message).toContain('etc/passwd is missing');
+  });
+
+  it('a huge pax header is refused, not allocated', async () => {
+    const file = join(root, 'pax.tar');
+    const tar = makeTar([{ name: 'x', data: Buffer.alloc(2 * 1024 * 1024) }]);
+    tar[156] = 'x'.charCodeAt(0);
+    // Recompute the header checksum for the changed type flag.
+    tar.write('        ', 148);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += tar[i] ?? 0;
+    tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    writeFileSync(file, tar);
+    const e = await failure(indexTar(file));
+    expect(e.code).toBe('ERR_BAD_ARCHIVE');
+    expect(e.message).toMatch(/name or pax header/);
   });
 });

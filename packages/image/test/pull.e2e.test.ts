@@ -1,8 +1,9 @@
-import { chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildTestImages,
+  processesOf,
   removeTree,
   runNodeAs,
   skopeoCopy,
@@ -42,6 +43,8 @@ let dir: string;
 let images: TestImages;
 let reg: TestRegistry;
 const cleanups: (() => Promise<void>)[] = [];
+/** Scratch directories of the registries this file started (their config paths name them). */
+const registryDirs: string[] = [];
 
 /** The manifest and config of a tag in the layout the images were built in: the ground truth. */
 function layoutImage(tag: string): { digest: string; layers: string[]; diffIds: string[] } {
@@ -86,6 +89,7 @@ beforeAll(async () => {
   dir = userTempDir(user, 'rootless-image-e2e-');
   images = await buildTestImages(user, dir);
   reg = await startRegistry(user);
+  registryDirs.push(reg.dir);
   cleanups.push(() => reg.stop());
   const oci = `oci:${images.layout}:${images.tag}`;
   await skopeoCopy(user, oci, `docker://${reg.host}/test/busybox:oci`, { format: 'oci' });
@@ -105,6 +109,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
   if (dir) removeTree(dir);
+  // Nothing of ours may outlive the tests: no registry process, no scratch directory.
+  const left = processesOf(user).filter((p) => p.command.includes('docker-registry'));
+  expect(left.filter((p) => registryDirs.some((d) => p.command.includes(d)))).toEqual([]);
+  for (const d of registryDirs) expect(existsSync(d)).toBe(false);
+  expect(existsSync(dir)).toBe(false);
 });
 
 describe('a real registry', () => {
@@ -168,6 +177,7 @@ describe('registry authentication', () => {
   for (const kind of ['htpasswd', 'token'] as const) {
     it(`pulls through ${kind === 'htpasswd' ? 'htpasswd basic auth' : 'a bearer token'} with an auth file, refuses without`, async () => {
       const secured = await startRegistry(user, { auth: { kind, ...creds } });
+      registryDirs.push(secured.dir);
       cleanups.push(() => secured.stop());
       await skopeoCopy(
         user,

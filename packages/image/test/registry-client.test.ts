@@ -327,4 +327,32 @@ describe('registry source', () => {
     const e = await failure(readAll(stream));
     expect(e.code).toBe('ERR_ABORTED');
   });
+
+  it('never sends credentials in clear text to a token realm on another machine', async () => {
+    const reg = await registry();
+    addImage(reg, { tag: 'v1' });
+    // The realm is never contacted: the refusal comes first (no traffic leaves 127.0.0.1).
+    reg.hooks.auth = {
+      expect: 'Bearer x',
+      challenge: 'Bearer realm="http://token.example.invalid/token"',
+    };
+    const e = await failure(
+      openSource(`${reg.host}/a:v1`, {
+        ...fast,
+        credentials: { username: 'u', password: 'p' },
+      }).resolve(),
+    );
+    expect(e.code).toBe('ERR_UNAUTHORIZED');
+    expect(e.message).toMatch(/over plain HTTP/);
+  });
+
+  it('refuses a manifest larger than 4 MiB without reading it whole', async () => {
+    const reg = await registry();
+    const huge = Buffer.alloc(5 * 1024 * 1024, 0x20);
+    reg.blobs.set(sha256(huge), { bytes: huge, mediaType: MEDIA_TYPE.ociManifest });
+    reg.tags.set('huge', sha256(huge));
+    const e = await failure(openSource(`${reg.host}/a:huge`, fast).resolve());
+    expect(e.code).toBe('ERR_BAD_MANIFEST');
+    expect(e.message).toMatch(/larger than 4194304 bytes/);
+  });
 });
