@@ -239,7 +239,12 @@ describe('a misbehaving connection to the registry', () => {
     const out = await pull(`${proxy.host}/test/busybox:oci`);
     expectVerified(out);
     const ranged = proxy.log.slice(before).filter((l) => l.path.includes(digest) && l.range);
-    expect(ranged.map((l) => l.range)).toEqual(['bytes=100000-']);
+    // One ranged request for the rest, starting wherever the delivered bytes ended (the client may
+    // not have read all of the 100000 sent before the cut).
+    expect(ranged).toHaveLength(1);
+    const start = Number(/^bytes=(\d+)-$/.exec(ranged[0]?.range ?? '')?.[1]);
+    expect(start).toBeGreaterThan(0);
+    expect(start).toBeLessThanOrEqual(100_000);
   });
 
   it('a connection that keeps dropping fails cleanly after the retries', async () => {
