@@ -94,11 +94,15 @@ export function verifiedStream(
 ): Readable {
   const verifier = new DigestVerifier(desc.digest, desc.size, what);
   async function* run(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of chunks) {
-      if (opts.signal?.aborted) throw abortError(what, opts.signal);
-      verifier.update(chunk);
-      opts.onProgress?.(verifier.bytes);
-      yield chunk;
+    try {
+      for await (const chunk of chunks) {
+        if (opts.signal?.aborted) throw abortError(what, opts.signal);
+        verifier.update(chunk);
+        opts.onProgress?.(verifier.bytes);
+        yield chunk;
+      }
+    } catch (err) {
+      throw asImageError(err, what, opts.signal);
     }
     verifier.finish();
   }
@@ -126,4 +130,17 @@ export async function collect(
 
 export function abortError(what: string, signal: AbortSignal): ImageError {
   return new ImageError('ERR_ABORTED', `${what}: aborted`, { cause: signal.reason });
+}
+
+/**
+ * Errors that escape from Node (an AbortError, a read error) as ImageErrors, so callers see one
+ * kind of error with a code.
+ */
+export function asImageError(err: unknown, what: string, signal?: AbortSignal): ImageError {
+  if (err instanceof ImageError) return err;
+  if (signal?.aborted) return abortError(what, signal);
+  const e = err as NodeJS.ErrnoException;
+  return new ImageError('ERR_BAD_SOURCE', `${what}: ${e?.code ?? e?.message ?? String(err)}`, {
+    cause: err,
+  });
 }

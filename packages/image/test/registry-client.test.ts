@@ -355,4 +355,13 @@ describe('registry source', () => {
     expect(e.code).toBe('ERR_BAD_MANIFEST');
     expect(e.message).toMatch(/larger than 4194304 bytes/);
   });
+
+  it('an abort before the first byte is reported as aborted too', async () => {
+    const reg = await registry();
+    addImage(reg, { tag: 'v1' });
+    const ac = new AbortController();
+    ac.abort();
+    const e = await failure(openSource(`${reg.host}/a:v1`, fast).resolve({ signal: ac.signal }));
+    expect(e.code).toBe('ERR_ABORTED');
+  });
 });

@@ -135,7 +135,9 @@ export class RegistryClient {
         await res.body?.cancel();
         return https;
       } catch (err) {
-        if (signal?.aborted) throw err;
+        if (signal?.aborted) {
+          throw new ImageError('ERR_ABORTED', `${this.host}: aborted`, { cause: signal.reason });
+        }
         // A registry that speaks TLS with a certificate we cannot verify is not one to fall
         // back to plain HTTP for: say why, as podman does.
         const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
@@ -173,7 +175,12 @@ export class RegistryClient {
       try {
         res = await this.follow(url, await this.authorization(scope, opts.signal), opts);
       } catch (err) {
-        if (err instanceof ImageError || opts.signal?.aborted || !isNetworkError(err)) throw err;
+        if (opts.signal?.aborted && !(err instanceof ImageError)) {
+          throw new ImageError('ERR_ABORTED', `${this.host}: aborted`, {
+            cause: opts.signal.reason,
+          });
+        }
+        if (err instanceof ImageError || !isNetworkError(err)) throw err;
         if (attempt >= this.retries) {
           throw new ImageError(
             'ERR_NETWORK',

@@ -6,7 +6,7 @@ import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, parseConfig } from '../manifest.j
 import { MEDIA_TYPE } from '../media-types.js';
 import type { Platform } from '../platform.js';
 import { formatReference, parseReference, withDefaultTag } from '../reference.js';
-import { verifiedStream } from '../resolve.js';
+import { asImageError, verifiedStream } from '../resolve.js';
 import { DockerArchiveManifestSchema, decode, type OciManifest } from '../schema.js';
 import type {
   Descriptor,
@@ -74,6 +74,14 @@ export class DockerArchiveSource implements ImageSource {
   ) {}
 
   async resolve(opts: ResolveOptions = {}): Promise<ResolvedImage> {
+    try {
+      return await this.resolveUnwrapped(opts);
+    } catch (err) {
+      throw asImageError(err, this.name, opts.signal);
+    }
+  }
+
+  private async resolveUnwrapped(opts: ResolveOptions): Promise<ResolvedImage> {
     const what = this.name;
     const entries = decode(
       DockerArchiveManifestSchema,

@@ -4,7 +4,7 @@ import { ImageError } from '../errors.js';
 import { MAX_MANIFEST_BYTES } from '../manifest.js';
 import { isIndexMediaType } from '../media-types.js';
 import type { Platform } from '../platform.js';
-import { collect, resolveImage, verifiedStream } from '../resolve.js';
+import { asImageError, collect, resolveImage, verifiedStream } from '../resolve.js';
 import { decode, IndexSchema, OciLayoutSchema } from '../schema.js';
 import type {
   Descriptor,
@@ -65,6 +65,14 @@ export class OciLayoutSource implements ImageSource {
   ) {}
 
   async resolve(opts: ResolveOptions = {}): Promise<ResolvedImage> {
+    try {
+      return await this.resolveUnwrapped(opts);
+    } catch (err) {
+      throw asImageError(err, this.name, opts.signal);
+    }
+  }
+
+  private async resolveUnwrapped(opts: ResolveOptions): Promise<ResolvedImage> {
     const what = this.name;
     const layout = decode(
       OciLayoutSchema,

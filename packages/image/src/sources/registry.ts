@@ -17,7 +17,7 @@ import {
   registryErrorMessage,
   sleep,
 } from '../registry/client.js';
-import { abortError, collect, resolveImage } from '../resolve.js';
+import { abortError, asImageError, collect, resolveImage } from '../resolve.js';
 import type {
   Descriptor,
   FetchBlobOptions,
@@ -115,6 +115,14 @@ export class RegistrySource implements ImageSource {
   }
 
   async resolve(opts: ResolveOptions = {}): Promise<ResolvedImage> {
+    try {
+      return await this.resolveUnwrapped(opts);
+    } catch (err) {
+      throw asImageError(err, this.name, opts.signal);
+    }
+  }
+
+  private async resolveUnwrapped(opts: ResolveOptions): Promise<ResolvedImage> {
     const selector = registryTarget(this.reference).selector;
     const top = await this.getManifest(selector, opts.signal);
     return resolveImage(
@@ -153,7 +161,12 @@ export class RegistrySource implements ImageSource {
     const { signal, onProgress } = opts;
     const open = async (from: number) => {
       const res = await this.client.request(path, this.scope, {
-        headers: from > 0 ? { range: `bytes=${from}-` } : {},
+        // Blobs are already compressed; a transfer encoding fetch would undo silently would
+        // change the bytes the digest is checked on.
+        headers:
+          from > 0
+            ? { range: `bytes=${from}-`, 'accept-encoding': 'identity' }
+            : { 'accept-encoding': 'identity' },
         signal,
       });
       if (!res.ok) await this.fail(res, what);
