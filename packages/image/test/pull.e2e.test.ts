@@ -163,6 +163,24 @@ describe('a real registry', () => {
   });
 });
 
+describe('a registry with a certificate nobody trusts', () => {
+  it('is used with tlsVerify false and refused by default, naming the reason', async () => {
+    const tls = await startRegistry(user, { tls: true });
+    registryDirs.push(tls.dir);
+    cleanups.push(() => tls.stop());
+    await skopeoCopy(
+      user,
+      `oci:${images.layout}:${images.tag}`,
+      `docker://${tls.host}/test/busybox:tls`,
+    );
+    const ok = await pull(`${tls.host}/test/busybox:tls`, { tlsVerify: false });
+    expectVerified(ok);
+    const refused = await pull(`${tls.host}/test/busybox:tls`, { retries: 0 });
+    expect(refused.error?.code).toBe('ERR_NETWORK');
+    expect(refused.error?.message).toMatch(/TLS certificate not trusted/);
+  });
+});
+
 describe('registry authentication', () => {
   const creds = { username: 'tester', password: 's3cret pass' };
 

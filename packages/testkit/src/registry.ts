@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createSign, X509Certificate } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, get as httpGet, type IncomingMessage, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { removeTree, userTempDir } from './host.js';
@@ -154,6 +155,18 @@ async function htpasswdLine(username: string, password: string): Promise<string>
   return `${username}:${bcrypt.hashSync(password, BCRYPT_TEST_COST)}\n`;
 }
 
+/** Any HTTP answer from /v2/ (a self-signed certificate is fine: the test made it). */
+function probe(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = get(`${url}/v2/`, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve();
+    });
+    req.on('error', reject);
+  });
+}
+
 async function waitReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -163,8 +176,7 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
       );
     }
     try {
-      const res = await fetch(`${url}/v2/`);
-      await res.body?.cancel();
+      await probe(url);
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -173,10 +185,13 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
   throw new Error(`testkit: docker-registry did not answer within ${READY_TIMEOUT_MS} ms`);
 }
 
-/** Starts a registry as the user; stop() ends it and removes its storage. */
+/**
+ * Starts a registry as the user; stop() ends it and removes its storage. `tls` serves HTTPS with a
+ * self-signed certificate (for tlsVerify false); `auth` puts it behind htpasswd or bearer tokens.
+ */
 export async function startRegistry(
   user: TestUser,
-  options: { auth?: RegistryAuth } = {},
+  options: { auth?: RegistryAuth; tls?: boolean } = {},
 ): Promise<TestRegistry> {
   need(REGISTRY_BIN, "Debian's docker-registry package");
   const dir = userTempDir(user, 'rootless-registry-');
@@ -199,6 +214,34 @@ export async function startRegistry(
     'http:',
     `  addr: 127.0.0.1:${port}`,
   ];
+  if (options.tls) {
+    // A self-signed certificate nobody trusts: what --tls-verify=false is for.
+    const key = join(dir, 'tls.key');
+    const cert = join(dir, 'tls.crt');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    chownTree([key, cert], user);
+    lines.push('  tls:', `    certificate: ${cert}`, `    key: ${key}`);
+  }
   const auth = options.auth;
   if (auth?.kind === 'htpasswd') {
     const file = join(dir, 'htpasswd');
@@ -231,7 +274,7 @@ export async function startRegistry(
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-8192);
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
