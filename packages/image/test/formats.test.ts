@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  canDecompress,
+  checkImageManifest,
   chooseManifest,
   createLayerDecompressor,
   DigestVerifier,
@@ -184,6 +186,27 @@ describe('layer media types', () => {
       'ERR_UNSUPPORTED_MEDIA_TYPE',
     );
     expect(codeOf(() => layerCompression('text/plain'))).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('a zstd image is refused up front where Node cannot decompress it, and an artifact always', () => {
+    const zstdManifest = {
+      schemaVersion: 2 as const,
+      config: desc(MEDIA_TYPE.ociConfig, '{}'),
+      layers: [desc(MEDIA_TYPE.ociLayerZstd, 'z')],
+    };
+    if (canDecompress(MEDIA_TYPE.ociLayerZstd)) {
+      expect(() => checkImageManifest(zstdManifest, 'img')).not.toThrow();
+    } else {
+      expect(() => checkImageManifest(zstdManifest, 'img')).toThrow(
+        /zstd-compressed .* needs Node\.js >= 22\.15/,
+      );
+    }
+    const artifact = {
+      ...zstdManifest,
+      config: desc('application/vnd.example.thing+json', '{}'),
+      layers: [],
+    };
+    expect(() => checkImageManifest(artifact, 'img')).toThrow(/not a container image/);
   });
 
   it('gunzips gzip layers', async () => {
