@@ -20,10 +20,11 @@ fail() { echo "setup-host: $*" >&2; exit 1; }
 # procps (ps), tmux (interactive tests), debootstrap (step 4), time (the benchmark's peak memory);
 # passt (pasta) and slirp4netns (private networks), docker-registry, skopeo and umoci (a local
 # registry and the test images), keyutils (keyctl, the keyring tests), libseccomp2 (seccomp
-# filters; libseccomp-dev for the constants the seccomp package checks against), iputils-ping.
+# filters; libseccomp-dev for the constants the seccomp package checks against), iputils-ping,
+# openssl (the test registry's token-signing certificate).
 PACKAGES=(uidmap busybox-static gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   libcap2-bin util-linux procps tmux debootstrap time passt slirp4netns docker-registry skopeo
-  umoci keyutils libseccomp2 libseccomp-dev)
+  umoci keyutils libseccomp2 libseccomp-dev openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

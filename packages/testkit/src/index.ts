@@ -7,5 +7,14 @@ export {
   treeListing,
   userTempDir,
 } from './host.js';
+export {
+  buildTestImages,
+  freePort,
+  type RegistryAuth,
+  skopeoCopy,
+  startRegistry,
+  type TestImages,
+  type TestRegistry,
+} from './registry.js';
 export { type RunOptions, type RunResult, runAs, runNodeAs, STANDARD_PATH } from './run.js';
 export { noSubidUser, subordinateRange, type TestUser, testUser } from './users.js';
