@@ -22,7 +22,7 @@ function failure(fn: () => unknown): RootlessError {
 }
 
 describe('parseRunRequest', () => {
-  it('gives the defaults of SPEC.md: map ids 1100, no root, no tty, no volume', () => {
+  it('gives the defaults: map ids 1100, no root, no tty, no volume', () => {
     expect(parseRunRequest({}, ['sh'], ctx)).toEqual({
       command: ['sh'],
       mapUid: DEFAULT_MAP_ID,
