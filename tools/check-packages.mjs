@@ -7,8 +7,12 @@
 //  4. installs all tarballs into an empty project outside the monorepo, and runs the first
 //     ```js or ```ts example of each README there — as the unprivileged test user when run as
 //     root (CI), since the examples create namespaces as an ordinary user would.
+//  0. before all that, checks the package.json metadata npm shows (repository with directory,
+//     homepage, bugs, keywords, license, os, cpu, engines, LICENSE in `files`) and LICENSE.
 // Usage: node tools/check-packages.mjs   (from anywhere; builds first; the test user must exist,
 // see tools/setup-host.sh; installing koffi needs the npm registry).
+//        node tools/check-packages.mjs --fix-metadata   adds what is missing from step 0 (for a
+// package made without tools/new-package.sh), then checks.
 // Packages are discovered (packages/*, apps/*); private ones are skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -101,12 +105,63 @@ function checkDependencies(pkg) {
     if (!declared.has(u)) fail(pkg.name, `dist/ imports ${u}, which is not a dependency`);
 }
 
+const REPO_URL = 'git+https://github.com/rootless-ts/rootless-ts.git';
+
+/** The metadata every public package.json carries, for the package in `folder`. */
+export function expectedMetadata(folder) {
+  return {
+    homepage: `https://github.com/rootless-ts/rootless-ts/tree/main/${folder}#readme`,
+    bugs: { url: 'https://github.com/rootless-ts/rootless-ts/issues' },
+    repository: { type: 'git', url: REPO_URL, directory: folder },
+    license: 'MIT',
+    os: ['linux'],
+    cpu: ['x64', 'arm64'],
+    engines: { node: '>=20' },
+  };
+}
+
+/** Problems with a package's metadata; with `fix`, writes package.json and LICENSE first. */
+export function checkMetadata(pkg, fix) {
+  const want = expectedMetadata(pkg.folder);
+  const json = pkg.json;
+  let changed = false;
+  for (const [key, value] of Object.entries(want)) {
+    if (JSON.stringify(json[key]) === JSON.stringify(value)) continue;
+    if (!fix) {
+      fail(pkg.name, `package.json "${key}" should be ${JSON.stringify(value)}`);
+      continue;
+    }
+    json[key] = value;
+    changed = true;
+  }
+  if (!Array.isArray(json.keywords) || json.keywords.length === 0) {
+    if (fix) {
+      json.keywords = ['linux', 'containers', 'rootless', pkg.folder.split('/').pop()];
+      changed = true;
+    } else fail(pkg.name, 'package.json has no "keywords"');
+  }
+  if (!json.files?.includes('LICENSE')) {
+    if (fix) {
+      json.files = [...(json.files ?? ['dist', 'README.md']), 'LICENSE'];
+      changed = true;
+    } else fail(pkg.name, 'package.json "files" lacks LICENSE');
+  }
+  if (changed) writeFileSync(join(pkg.dir, 'package.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const license = join(pkg.dir, 'LICENSE');
+  const rootLicense = readFileSync(join(repo, 'LICENSE'), 'utf8');
+  if (!existsSync(license) || readFileSync(license, 'utf8') !== rootLicense) {
+    if (fix) writeFileSync(license, rootLicense);
+    else fail(pkg.name, 'LICENSE is missing or differs from the root LICENSE');
+  }
+}
+
 function main() {
   const user =
     process.getuid() === 0 ? (process.env.ROOTLESS_TEST_USER ?? 'rootless-test') : undefined;
   const pkgs = discover();
   if (pkgs.length === 0) throw new Error('no public package found under packages/ or apps/');
   console.log(`check-packages: ${pkgs.map((p) => p.name).join(', ')}`);
+  for (const pkg of pkgs) checkMetadata(pkg, process.argv.includes('--fix-metadata'));
 
   const build = run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
     stdio: 'inherit',
