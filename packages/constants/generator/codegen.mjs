@@ -58,6 +58,7 @@ const GROUPS = [
   ['ioctl', true],
   ['statvfs', true],
   ['fsMagic', true],
+  ['termios', false],
 ];
 const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 

@@ -67,4 +67,5 @@ export const socket: ArchConstants['socket'] = constants.socket;
 export const ioctl: ArchConstants['ioctl'] = constants.ioctl;
 export const statvfs: ArchConstants['statvfs'] = constants.statvfs;
 export const fsMagic: ArchConstants['fsMagic'] = constants.fsMagic;
+export const termios: ArchConstants['termios'] = constants.termios;
 export const struct: ArchConstants['struct'] = constants.struct;

@@ -809,6 +809,7 @@ export const linuxArm64 = {
     TIOCSPGRP: 0x5410,
     TIOCGWINSZ: 0x5413,
     TIOCSWINSZ: 0x5414,
+    TCGETS: 0x5401,
     TIOCGPTN: 0x80045430,
     TIOCSPTLCK: 0x40045431,
     TIOCGPTPEER: 0x5441,
@@ -849,6 +850,10 @@ export const linuxArm64 = {
     BTRFS_SUPER_MAGIC: 0x9123683e,
     XFS_SUPER_MAGIC: 0x58465342,
     RAMFS_MAGIC: 0x858458f6,
+  },
+  termios: {
+    VEOF: 4,
+    NCCS: 19,
   },
   struct: {
     clone_args: {
@@ -989,5 +994,12 @@ export const linuxArm64 = {
     long: { size: 8, align: 8, fields: {} },
     size_t: { size: 8, align: 8, fields: {} },
     pointer: { size: 8, align: 8, fields: {} },
+    termios: {
+      size: 36,
+      align: 4,
+      fields: {
+        c_cc: { offset: 17, size: 19 },
+      },
+    },
   },
 } satisfies typeof linuxX64;
