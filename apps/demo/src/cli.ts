@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { printCurrentCaps, showCaps } from './caps.js';
-import { debootstrapRequest, prepareDebian } from './debian.js';
+import { installDebian } from './debian.js';
 import { errorLine, SETUP_FAILED } from './errors.js';
 import { parseRunRequest, type RawRunOptions } from './options.js';
 import { makeBusyboxRoot } from './rootfs.js';
@@ -105,12 +105,13 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--mirror <url>', "Debian mirror (default: the one in this machine's apt sources)")
     .action(async (dir: string, opts: { suite?: string; mirror?: string }) => {
       try {
-        const p = prepareDebian(dir, opts);
-        say(`rootless: installing Debian ${p.suite} from ${p.mirror} into ${p.dir}`);
         exit(
-          await runContainer(debootstrapRequest(p.dir, p.suite, p.mirror), {
-            requireSubordinate: true,
-          }),
+          await installDebian(
+            dir,
+            opts,
+            (req) => runContainer(req, { requireSubordinate: true }),
+            say,
+          ),
         );
       } catch (e) {
         say(errorLine(e));
