@@ -242,7 +242,8 @@ function main() {
           `the README example exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`,
         );
       } else {
-        console.log(`check-packages: ${pkg.name}: README example ran${user ? ` as ${user}` : ''}`);
+        console.log(`check-packages: ${pkg.name}: README example ran${user ? ` as ${user}` : ''}:`);
+        for (const line of r.stdout.trimEnd().split('\n').slice(0, 4)) console.log(`  | ${line}`);
       }
     }
   } finally {
