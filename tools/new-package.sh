@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Creates the skeleton of a new workspace package: tools/new-package.sh packages/NAME "description"
+# It has what publishing needs (metadata, LICENSE in `files`, a README whose first ```js example
+# runs once installed): tools/check-packages.mjs checks all of it for every public package.
 set -euo pipefail
-dir=$1; desc=$2; name=$(basename "$dir")
+[ $# -eq 2 ] || { echo 'usage: tools/new-package.sh packages/NAME "description"' >&2; exit 1; }
+dir=${1%/}; desc=$2; name=$(basename "$dir")
+root=$(cd "$(dirname "$0")/.." && pwd)
 [ -e "$dir" ] && { echo "new-package: $dir already exists" >&2; exit 1; }
 mkdir -p "$dir/src" "$dir/test"
 cat > "$dir/package.json" <<JSON
@@ -9,9 +13,18 @@ cat > "$dir/package.json" <<JSON
   "name": "@rootless-ts/$name",
   "version": "0.1.0",
   "description": "$desc",
+  "keywords": ["linux", "containers", "rootless", "$name"],
+  "homepage": "https://github.com/rootless-ts/rootless-ts/tree/main/$dir#readme",
+  "bugs": { "url": "https://github.com/rootless-ts/rootless-ts/issues" },
+  "repository": {
+    "type": "git",
+    "url": "git+https://github.com/rootless-ts/rootless-ts.git",
+    "directory": "$dir"
+  },
   "license": "MIT",
   "type": "module",
   "os": ["linux"],
+  "cpu": ["x64", "arm64"],
   "engines": { "node": ">=20" },
   "main": "./dist/index.cjs",
   "module": "./dist/index.js",
@@ -22,7 +35,7 @@ cat > "$dir/package.json" <<JSON
       "require": { "types": "./dist/index.d.cts", "default": "./dist/index.cjs" }
     }
   },
-  "files": ["dist", "README.md"],
+  "files": ["dist", "README.md", "LICENSE"],
   "sideEffects": false,
   "publishConfig": { "access": "public" },
   "scripts": {
@@ -62,6 +75,29 @@ export default defineConfig({
   },
 });
 TS
-echo "export {};" > "$dir/src/index.ts"
-echo "# @rootless-ts/$name" > "$dir/README.md"
+cat > "$dir/src/index.ts" <<'TS'
+/** Replace with the package's API. */
+export const placeholder = true;
+TS
+cp "$root/LICENSE" "$dir/LICENSE"
+cat > "$dir/README.md" <<MD
+# @rootless-ts/$name
+
+$desc. Linux, Node >= 20.
+
+\`\`\`sh
+npm install @rootless-ts/$name
+\`\`\`
+
+## Example
+
+The first \`\`\`js or \`\`\`ts block runs in CI against the packed package, as an unprivileged
+user (tools/check-packages.mjs): make it real.
+
+\`\`\`js
+import * as api from '@rootless-ts/$name';
+
+console.log(Object.keys(api));
+\`\`\`
+MD
 echo "created $dir"

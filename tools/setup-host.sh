@@ -2,13 +2,15 @@
 # Prepares a Debian machine to run every rootless-ts test. Run it as root; it is idempotent.
 #  - installs the system packages the tests and the constants generator need;
 #  - creates the unprivileged test user (with subordinate ids) and a second user without any,
-#    since end-to-end tests must run as an unprivileged user against the real kernel;
+#    since end-to-end tests must run as an unprivileged user against the real kernel. The test
+#    user keeps the subordinate range it has (Debian's useradd assigns one); a user without one
+#    gets 65536 ids after every range already in /etc/subuid and /etc/subgid (or from
+#    ROOTLESS_TEST_SUBID_START). The last line reports the range the user really has;
 #  - makes the checkout reachable by those users (a clone under a private home is not).
 set -euo pipefail
 
 TEST_USER=${ROOTLESS_TEST_USER:-rootless-test}
 NOSUB_USER=${ROOTLESS_TEST_NOSUB_USER:-rootless-nosub}
-SUB_START=${ROOTLESS_TEST_SUBID_START:-200000}
 SUB_COUNT=65536
 
 fail() { echo "setup-host: $*" >&2; exit 1; }
@@ -45,10 +47,24 @@ done
 # Users.
 getent passwd "$TEST_USER" >/dev/null || useradd --create-home --shell /bin/bash "$TEST_USER"
 getent passwd "$NOSUB_USER" >/dev/null || useradd --create-home --shell /bin/bash "$NOSUB_USER"
+# The first id after every range of both files, at least 100000 (useradd's SUB_UID_MIN).
+free_start() {
+  cat /etc/subuid /etc/subgid | awk -F: 'NF == 3 { e = $2 + $3; if (e > m) m = e } END { print (m > 100000 ? m : 100000) }'
+}
+touch /etc/subuid /etc/subgid
+if ! grep -q "^$TEST_USER:" /etc/subuid || ! grep -q "^$TEST_USER:" /etc/subgid; then
+  start=${ROOTLESS_TEST_SUBID_START:-$(free_start)}
+fi
 for f in /etc/subuid /etc/subgid; do
-  touch "$f"
-  grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:$SUB_START:$SUB_COUNT" >> "$f"
+  grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:$start:$SUB_COUNT" >> "$f"
   sed -i "/^$NOSUB_USER:/d" "$f"
+done
+# What the user has (its first range in each file), as the tests will read it.
+range() { awk -F: -v u="$TEST_USER" '$1 == u { print $2 ":" $3; exit }' "$1"; }
+subuid=$(range /etc/subuid)
+subgid=$(range /etc/subgid)
+for r in "$subuid" "$subgid"; do
+  [ "${r#*:}" -ge "$SUB_COUNT" ] || fail "$TEST_USER has only ${r#*:} subordinate ids ($r); the tests need $SUB_COUNT"
 done
 
 # pasta and slirp4netns need /dev/net/tun usable by the user: Debian's udev rules give it 0666,
@@ -70,4 +86,4 @@ while [ "$d" != / ]; do
   d=$(dirname "$d")
 done
 chmod -R o+rX "$repo"
-echo "setup-host: ready (test user $TEST_USER with $SUB_START:$SUB_COUNT, user without subordinate ids $NOSUB_USER)"
+echo "setup-host: ready (test user $TEST_USER: subordinate uids $subuid, gids $subgid (start:count); user without subordinate ids $NOSUB_USER)"

@@ -2,11 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { printCurrentCaps, showCaps } from './caps.js';
-import { debootstrapRequest, prepareDebian } from './debian.js';
+import { installDebian } from './debian.js';
 import { errorLine, SETUP_FAILED } from './errors.js';
 import { parseRunRequest, type RawRunOptions } from './options.js';
 import { makeBusyboxRoot } from './rootfs.js';
 import { runContainer, say } from './run.js';
+import { usageErrorLine } from './usage.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -23,7 +24,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .showHelpAfterError(false)
     .enablePositionalOptions()
     .configureOutput({
-      outputError: (str) => say(`rootless: ${str.replace(/^error: /, '').trim()}`),
+      outputError: (str) => say(usageErrorLine(str)),
     })
     .exitOverride();
 
@@ -53,6 +54,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     )
     .option('-w, --workdir <dir>', "working directory inside (default: the user's home)")
     .option('-t, --tty', "allocate a pseudo-terminal from the container's devpts")
+    .option('-i, --interactive', 'keep standard input attached (always so here; as in podman)')
+    .option('--rm', 'remove the container when it exits (always so: nothing is kept; as in podman)')
     .action(async (command: string[], opts: RawRunOptions) => {
       let code: number;
       try {
@@ -105,12 +108,13 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--mirror <url>', "Debian mirror (default: the one in this machine's apt sources)")
     .action(async (dir: string, opts: { suite?: string; mirror?: string }) => {
       try {
-        const p = prepareDebian(dir, opts);
-        say(`rootless: installing Debian ${p.suite} from ${p.mirror} into ${p.dir}`);
         exit(
-          await runContainer(debootstrapRequest(p.dir, p.suite, p.mirror), {
-            requireSubordinate: true,
-          }),
+          await installDebian(
+            dir,
+            opts,
+            (req) => runContainer(req, { requireSubordinate: true }),
+            say,
+          ),
         );
       } catch (e) {
         say(errorLine(e));

@@ -13,7 +13,7 @@ export interface EnvInput {
 }
 
 /**
- * The container's environment, rebuilt rather than inherited (SPEC step 6): PATH, HOSTNAME,
+ * The container's environment, rebuilt rather than inherited (no host variable leaks in): PATH, HOSTNAME,
  * TERM from the host, HOME, then what the user asked for with `-e` (which may override any).
  */
 export function buildEnv(input: EnvInput): Record<string, string> {

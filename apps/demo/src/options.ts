@@ -23,6 +23,12 @@ export interface RunRequest {
   tty: boolean;
 }
 
+/*
+ * Options podman users type that mean nothing more here: `-i, --interactive` (standard input is
+ * always attached) and `--rm` (nothing of a container is kept once it exits). They are accepted
+ * and ignored, so `rootless run -it --rm …` works as typed.
+ */
+
 export interface UserSpec {
   user: string;
   group?: string;
@@ -39,8 +45,18 @@ export interface RawRunOptions {
   env?: string[];
   workdir?: string;
   tty?: boolean;
+  /** Accepted as podman users type them; no effect (see above). */
+  interactive?: boolean;
+  rm?: boolean;
 }
 
+/**
+ * Relative paths, as podman takes them: `--root` is any host path, relative ones from `cwd`
+ * (`-r alpine` is ./alpine, as podman's `--rootfs alpine`); a volume's HOST must be absolute or
+ * start with '.' (`./shared`, `../x`), since podman reads a bare name (`-v shared:/data`) as a
+ * named volume, which rootless does not have; container paths (`--workdir`, a volume's
+ * CONTAINER) are absolute.
+ */
 export interface ParseContext {
   /** Relative paths (--root, volume sources) are resolved against it. */
   cwd: string;
@@ -132,6 +148,13 @@ export function parseRunRequest(
       throw bad(
         `--volume ${spec}`,
         "needs --root (without it the container sees the host's files)",
+      );
+    }
+    const host = spec.split(':')[0] ?? '';
+    if (spec.includes(':') && host !== '' && !isAbsolute(host) && !host.startsWith('.')) {
+      throw bad(
+        `--volume ${spec}`,
+        `"${host}" would be a named volume (as in podman), which rootless does not have: for the directory, write ./${host}`,
       );
     }
     try {

@@ -1,5 +1,5 @@
 import { ReadStream, WriteStream } from 'node:tty';
-import { fcntl as F, ioctl as IO } from '@rootless-ts/constants';
+import { fcntl as F, ioctl as IO, struct, termios } from '@rootless-ts/constants';
 import { fcntl, ioctl } from '@rootless-ts/libc';
 
 /** The host terminal's size, if stdout (else stdin) is a terminal. */
@@ -17,6 +17,27 @@ export function setWinsize(fd: number, size: { rows: number; cols: number }): vo
   ioctl(fd, IO.TIOCSWINSZ, ws);
 }
 
+/** The terminal's end-of-file character (VEOF: ^D unless `stty eof` changed it), from its termios. */
+export function eofChar(fd: number): number {
+  const t = new Uint8Array(struct.termios.size);
+  ioctl(fd, IO.TCGETS, t);
+  return t[struct.termios.fields.c_cc.offset + termios.VEOF]!;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * What to write to a terminal when our standard input ends, `last` being the last byte written
+ * (undefined: none). A terminal has no end of input of its own: its line discipline turns the
+ * EOF character at the start of a line into a read of 0 bytes. After a partial line the first
+ * one only hands the pending bytes over, so a second follows (as bst does; conmon and podman
+ * send the character too).
+ */
+export function endOfInput(last: number | undefined, eof: number): Uint8Array {
+  const atLineStart = last === undefined || last === NEWLINE || last === eof;
+  return Uint8Array.from(atLineStart ? [eof] : [eof, eof]);
+}
+
 export interface Relay {
   /** Settles once the container's output has been copied to the end (EIO on the master). */
   readonly drained: Promise<void>;
@@ -27,7 +48,9 @@ export interface Relay {
 /**
  * Relays the host terminal (in raw mode: keys such as Ctrl-C go to the container's terminal,
  * whose line discipline turns them into signals) to the pty master, and the master's output to
- * stdout; forwards window size changes (SIGWINCH) as TIOCSWINSZ on the master.
+ * stdout; forwards window size changes (SIGWINCH) as TIOCSWINSZ on the master. When standard
+ * input is not a terminal (a pipe, a file, /dev/null) and ends, the container's terminal gets
+ * its end-of-file character after the data, so `echo hi | rootless run -t … cat` ends.
  */
 export function relayTerminal(master: number): Relay {
   const stdin = process.stdin;
@@ -38,8 +61,20 @@ export function relayTerminal(master: number): Relay {
   const fromContainer = new ReadStream(master);
   const toContainer = new WriteStream(writeFd);
   toContainer.on('error', () => {});
-  const onData = (d: Buffer) => toContainer.write(d);
+  let last: number | undefined;
+  const onData = (d: Buffer) => {
+    if (d.length > 0) last = d[d.length - 1];
+    toContainer.write(d);
+  };
+  const onEnd = () => {
+    try {
+      toContainer.write(endOfInput(last, eofChar(writeFd)));
+    } catch {
+      // The container is gone.
+    }
+  };
   stdin.on('data', onData);
+  stdin.on('end', onEnd);
   stdin.resume();
   const onResize = () => {
     const size = hostWinsize();
@@ -67,6 +102,7 @@ export function relayTerminal(master: number): Relay {
       restored = true;
       process.off('SIGWINCH', onResize);
       stdin.off('data', onData);
+      stdin.off('end', onEnd);
       stdin.pause();
       if (raw) stdin.setRawMode(false);
       fromContainer.destroy();

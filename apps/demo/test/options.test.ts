@@ -22,7 +22,7 @@ function failure(fn: () => unknown): RootlessError {
 }
 
 describe('parseRunRequest', () => {
-  it('gives the defaults of SPEC.md: map ids 1100, no root, no tty, no volume', () => {
+  it('gives the defaults: map ids 1100, no root, no tty, no volume', () => {
     expect(parseRunRequest({}, ['sh'], ctx)).toEqual({
       command: ['sh'],
       mapUid: DEFAULT_MAP_ID,
@@ -75,6 +75,31 @@ describe('parseRunRequest', () => {
       ],
       tty: true,
     });
+  });
+
+  it('takes relative paths as podman: --root any, a volume host path only with ./ or ../', () => {
+    const req = parseRunRequest(
+      { root: 'alpine', volume: ['./shared:/a', '../up:/b', '.hidden:/c'] },
+      ['sh'],
+      ctx,
+    );
+    expect(req.root).toBe(`${ctx.cwd}/alpine`);
+    expect(req.volumes.map((v) => v.source)).toEqual([
+      `${ctx.cwd}/shared`,
+      '/home/up',
+      `${ctx.cwd}/.hidden`,
+    ]);
+    expect(
+      failure(() => parseRunRequest({ root: 'alpine', volume: ['shared:/data'] }, ['sh'], ctx))
+        .message,
+    ).toBe(
+      '--volume shared:/data: "shared" would be a named volume (as in podman), which rootless does not have: for the directory, write ./shared',
+    );
+  });
+
+  it('accepts -i/--interactive and --rm as podman users type them, with no effect', () => {
+    const plain = parseRunRequest({}, ['sh'], ctx);
+    expect(parseRunRequest({ interactive: true, rm: true }, ['sh'], ctx)).toEqual(plain);
   });
 
   it('refuses bad input with one line naming the option', () => {

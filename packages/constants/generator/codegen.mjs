@@ -60,6 +60,7 @@ const GROUPS = [
   ['fsMagic', true],
   ['seccomp', true],
   ['libseccomp', true],
+  ['termios', false],
 ];
 const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 

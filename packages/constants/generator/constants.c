@@ -599,6 +599,7 @@ void rtc_constants(void) {
   C(ioctl, TIOCSPGRP);
   C(ioctl, TIOCGWINSZ);
   C(ioctl, TIOCSWINSZ);
+  C(ioctl, TCGETS);
   C(ioctl, TIOCGPTN);
   C(ioctl, TIOCSPTLCK);
   C(ioctl, TIOCGPTPEER);

@@ -69,4 +69,5 @@ export const statvfs: ArchConstants['statvfs'] = constants.statvfs;
 export const fsMagic: ArchConstants['fsMagic'] = constants.fsMagic;
 export const seccomp: ArchConstants['seccomp'] = constants.seccomp;
 export const libseccomp: ArchConstants['libseccomp'] = constants.libseccomp;
+export const termios: ArchConstants['termios'] = constants.termios;
 export const struct: ArchConstants['struct'] = constants.struct;

@@ -25,7 +25,7 @@ function currentStackPointer(): bigint | null {
  * argv and the environment), or lower if the caller's frames already reach past that point,
  * 16-byte aligned. V8 checks the stack pointer against the main thread's limit (about 984 KiB
  * below the stack's start), so the child must run between the live frames and that limit; an
- * mmap'd stack fails at once with "Maximum call stack size exceeded" (DESIGN 1.3).
+ * mmap'd stack fails at once with "Maximum call stack size exceeded".
  */
 export function childStackTop(margin = DEFAULT_STACK_MARGIN): bigint {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -68,7 +68,8 @@ export const CLONE_THREW_STATUS = 255;
  * both, the child runs `fn` on the caller's memory while the calling thread waits, and the call
  * returns the child's pid once it has exited (or exec'd). In the child: synchronous code only
  * (no await, timers or async I/O: the event loop is frozen), and do not call `execve` unless
- * this process's JavaScript state may be thrown away (DESIGN 1.4).
+ * this process's JavaScript state may be thrown away: the parent resumes with the callback's V8
+ * and N-API state still open and aborts.
  *
  * `fn`'s return value is the child's exit status. A throw must not unwind through C, so it is
  * caught here and the child exits with status 255 (CLONE_THREW_STATUS): catch and report your

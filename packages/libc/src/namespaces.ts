@@ -2,7 +2,7 @@ import { check, fn } from './library.js';
 
 /**
  * `unshare(2)`. In a Node process CLONE_NEWUSER (and CLONE_NEWNS) fail with EINVAL, because Node
- * always runs several threads (DESIGN 1.1): create user namespaces with `clone()` in a launcher.
+ * always runs several threads (even `--single-threaded` has four): create user namespaces with `clone()` in a launcher.
  */
 export function unshare(flags: number): void {
   check(fn('int unshare(int flags)')(flags), 'unshare');

@@ -75,7 +75,8 @@ export function chroot(path: string): void {
 
 /**
  * `execve(2)`: replaces the process image; returns only by throwing. Never call it from inside a
- * `clone()` callback of a Node process that must go on (DESIGN 1.4).
+ * `clone()` callback of a Node process that must go on: it resumes with the callback's V8
+ * state still open and aborts.
  */
 export function execve(path: string, argv: readonly string[], envp: readonly string[]): never {
   fn('int execve(const char *path, const char **argv, const char **envp)')(
@@ -144,7 +145,7 @@ export function decodeWaitStatus(pid: number, status: number): WaitResult {
 
 /**
  * `waitpid(2)`. Blocking (no WNOHANG) freezes the calling thread, event loop included; in a
- * Node program prefer WNOHANG from a SIGCHLD handler (DESIGN 1.9).
+ * Node program prefer WNOHANG from a SIGCHLD handler (`process.on('SIGCHLD')` works).
  */
 export function waitpid(pid: number, options = 0): WaitResult {
   const status = new Int32Array(1);

@@ -1,12 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fcntl as F, statvfs as ST } from '@rootless-ts/constants';
-import { removeTree, runNodeAs, testUser, userTempDir } from '@rootless-ts/testkit';
 import { describe, expect, it } from 'vitest';
 import { close, type ErrnoError, fstatfs, open, statfs } from '../src/index.js';
-
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** The mount options of the mount at `target` in /proc/self/mountinfo. */
 function mountOptions(target: string): string[] {
@@ -50,37 +46,5 @@ describe('statfs', () => {
       e = err as ErrnoError;
     }
     expect(e?.message).toBe("ENOENT: no such file or directory, statfs '/nonexistent/x'");
-  });
-});
-
-describe('mount as an unprivileged user', () => {
-  it('mount and pivot_root throw EPERM ErrnoErrors naming their paths', async () => {
-    const user = testUser();
-    const dir = userTempDir(user);
-    try {
-      const r = await runNodeAs(user, fixture('unprivileged-mount.mjs'), [dir]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const seen = JSON.parse(r.stdout);
-      expect(seen.mount).toEqual({
-        isErrnoError: true,
-        isError: true,
-        name: 'ErrnoError',
-        errno: 1,
-        code: 'EPERM',
-        syscall: 'mount',
-        path: dir,
-        message: `EPERM: operation not permitted, mount '${dir}'`,
-      });
-      expect(seen.pivotRoot).toMatchObject({
-        code: 'EPERM',
-        syscall: 'pivot_root',
-        path: dir,
-        dest: `${dir}/old`,
-        message: `EPERM: operation not permitted, pivot_root '${dir}' -> '${dir}/old'`,
-      });
-    } finally {
-      removeTree(dir);
-    }
   });
 });

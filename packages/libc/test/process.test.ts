@@ -150,7 +150,7 @@ describe('execve', () => {
     const script = fileURLToPath(new URL('./fixtures/execve.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [script], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    // DESIGN 1.5: every descriptor, 0-2 included, is close-on-exec in a Node process.
+    // Every descriptor, 0-2 included, is close-on-exec in a Node process.
     expect(r.stderr).toBe('[1,1,1]\n');
     // stdout survived the exec because the script cleared its flag first.
     expect(r.stdout).toBe('one two hi\n');

@@ -24,7 +24,8 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
-/** Host device nodes bound into /dev: rootless cannot mknod (SPEC step 5). */
+/** Host device nodes bound into /dev: rootless cannot mknod (a user namespace does not
+ * allow creating device nodes). */
 export const DEFAULT_DEVICES: readonly string[] = [
   '/dev/null',
   '/dev/zero',

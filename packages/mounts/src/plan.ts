@@ -211,7 +211,8 @@ export function planRootfs(options: RootfsOptions, probe: HostProbe = hostProbe)
       inside: { masks: [], readonly: [] },
     });
   } else {
-    // sysfs can only be mounted by the owner of the network namespace (SPEC step 5).
+    // sysfs can only be mounted by the owner of the network namespace: without a new one, the
+    // host's /sys is bound read-only.
     defaults.push({
       op: 'bind',
       source: '/sys',

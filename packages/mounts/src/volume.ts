@@ -15,8 +15,8 @@ function fail(spec: string, why: string): never {
 }
 
 /**
- * Parses `HOST:CONTAINER[:ro|rw]` (`--volume`). The mode defaults to `ro` (SPEC step 7: sharing
- * is opt-in to writes). HOST is absolute or starts with '.' (resolved against cwd); a bare name
+ * Parses `HOST:CONTAINER[:ro|rw]` (`--volume`). The mode defaults to `ro` (sharing host files is
+ * opt-in to writes; docker and podman default to rw). HOST is absolute or starts with '.' (resolved against cwd); a bare name
  * would be a named volume in podman/docker, which we do not have, so it is refused rather than
  * guessed. CONTAINER is absolute and may not contain '..'.
  */

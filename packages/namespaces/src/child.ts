@@ -67,7 +67,8 @@ export function runChild(
       if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
     };
     step('credentials', dieWithParent);
-    // readlink of /proc/self still goes through the host's procfs: the host pid (DESIGN 1.8).
+    // readlink of /proc/self still goes through the host's procfs: the host pid,
+    // which newuidmap/newgidmap need.
     const hostPid = step('identity', () => Number(readlinkSync('/proc/self')));
     // What the id maps allow is read through /proc while it is still the host's: after joining a
     // mount namespace, or after the setup hooks (a pivot_root), /proc/self may be missing or
@@ -238,7 +239,7 @@ function execProgram(cfg: LaunchConfig, channel: SyncChannel): number {
       if (cfg.controllingTerminal !== undefined)
         libc.ioctl(cfg.controllingTerminal, IO.TIOCSCTTY, 0);
     }
-    // Node opens everything close-on-exec, 0-2 included (DESIGN 1.5): hand over 0..keepFds-1,
+    // Node opens everything close-on-exec, 0-2 included: hand over 0..keepFds-1,
     // keep the channel close-on-exec (its EOF confirms the exec), close everything else.
     for (let fd = 0; fd < cfg.keepFds; fd++) libc.fcntl(fd, F.F_SETFD, 0);
     libc.fcntl(channel.fd, F.F_SETFD, F.FD_CLOEXEC);

@@ -16,7 +16,8 @@ export function mapIds(maps: { uidMap: IdMap; gidMap: IdMap }): IdMapper {
 }
 
 /**
- * The usual rootless mapping (SPEC step 4): the invoking user's subordinate ids through
+ * The usual rootless mapping (the user as 1100 inside by default, its subordinate ids around
+ * it): the invoking user's subordinate ids through
  * newuidmap/newgidmap, or the single mapping (the user as root inside) when it has none.
  * Returns the plan too, so the caller can print its fallback reason.
  */

@@ -1,9 +1,11 @@
 /**
- * The launcher: a disposable Node process (DESIGN part 1). It reads the config from the channel,
+ * The launcher: a disposable Node process (a Node process cannot unshare a
+ * user namespace: it always runs several threads). It reads the config from the channel,
  * imports the setup hooks, and clones the container child with CLONE_PARENT | CLONE_VM |
  * CLONE_VFORK and the namespace flags. The child runs JavaScript in this process's memory while
  * this thread waits; the parent kills this process before the child executes its program, since
- * resuming here after that would corrupt V8's state (DESIGN 1.4).
+ * resuming here after that would corrupt V8's state (the callback's V8 and N-API
+ * scopes are still open: Node aborts).
  *
  * Usage: node --single-threaded launcher.js CHANNEL_FD
  *

@@ -18,7 +18,8 @@ let timer: NodeJS.Timeout | undefined;
 /**
  * Reaps children that libuv does not know (the containers are the parent's children through
  * CLONE_PARENT) without blocking the event loop: on SIGCHLD, waitpid(pid, WNOHANG) for each
- * watched pid (DESIGN 1.9). A slow interval backs the signal up and keeps the loop alive while
+ * watched pid (a blocking waitpid would freeze the loop; an async koffi call would hold a libuv
+ * pool thread per container). A slow interval backs the signal up and keeps the loop alive while
  * a container runs, as a child process started by Node would.
  */
 export function watchExit(pid: number): Promise<ExitStatus> {

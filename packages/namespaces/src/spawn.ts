@@ -341,7 +341,8 @@ async function start(
     send({ t: 'mapped' });
     await expect('setup', options.setupTimeoutMs ?? 60_000, 'the child to be set up', 'ready');
     receivedFds.push(...plumbing.receiveFds());
-    // The launcher must be gone before the child executes (DESIGN 1.4).
+    // The launcher must be gone before the child executes: resuming after the child's exec
+    // would corrupt its V8 state.
     await killHelpers();
     send({ t: 'exec' });
     await expect('exec', timeoutMs, 'the exec to be confirmed', 'eof');

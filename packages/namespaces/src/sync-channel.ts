@@ -4,7 +4,7 @@ import { encode, LineDecoder, type ToChild, type ToParent } from './protocol.js'
 
 /**
  * The launcher's and child's end of the channel. Only synchronous I/O: in the clone child the
- * event loop is frozen (DESIGN 1.3), so nothing asynchronous could ever complete there.
+ * event loop is frozen (the launcher's thread waits in clone), so nothing asynchronous could ever complete there.
  */
 export class SyncChannel {
   private decoder = new LineDecoder();

@@ -814,6 +814,7 @@ export const linuxArm64 = {
     TIOCSPGRP: 0x5410,
     TIOCGWINSZ: 0x5413,
     TIOCSWINSZ: 0x5414,
+    TCGETS: 0x5401,
     TIOCGPTN: 0x80045430,
     TIOCSPTLCK: 0x40045431,
     TIOCGPTPEER: 0x5441,
@@ -931,6 +932,10 @@ export const linuxArm64 = {
     SCMP_FLTATR_CTL_OPTIMIZE: 8,
     SCMP_FLTATR_API_SYSRAWRC: 9,
     __NR_SCMP_ERROR: -1,
+  },
+  termios: {
+    VEOF: 4,
+    NCCS: 19,
   },
   struct: {
     clone_args: {
@@ -1099,5 +1104,12 @@ export const linuxArm64 = {
     long: { size: 8, align: 8, fields: {} },
     size_t: { size: 8, align: 8, fields: {} },
     pointer: { size: 8, align: 8, fields: {} },
+    termios: {
+      size: 36,
+      align: 4,
+      fields: {
+        c_cc: { offset: 17, size: 19 },
+      },
+    },
   },
 } satisfies typeof linuxX64;

@@ -812,6 +812,7 @@ export const linuxX64 = {
     TIOCSPGRP: 0x5410,
     TIOCGWINSZ: 0x5413,
     TIOCSWINSZ: 0x5414,
+    TCGETS: 0x5401,
     TIOCGPTN: 0x80045430,
     TIOCSPTLCK: 0x40045431,
     TIOCGPTPEER: 0x5441,
@@ -929,6 +930,10 @@ export const linuxX64 = {
     SCMP_FLTATR_CTL_OPTIMIZE: 8,
     SCMP_FLTATR_API_SYSRAWRC: 9,
     __NR_SCMP_ERROR: -1,
+  },
+  termios: {
+    VEOF: 4,
+    NCCS: 19,
   },
   struct: {
     clone_args: {
@@ -1097,5 +1102,12 @@ export const linuxX64 = {
     long: { size: 8, align: 8, fields: {} },
     size_t: { size: 8, align: 8, fields: {} },
     pointer: { size: 8, align: 8, fields: {} },
+    termios: {
+      size: 36,
+      align: 4,
+      fields: {
+        c_cc: { offset: 17, size: 19 },
+      },
+    },
   },
 };
