@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAs } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,6 +189,77 @@ describe('bad input: status 125, one clear line, nothing left behind', () => {
       expectOneLine(r.stderr, /^rootless: passwd: permission denied$/);
       expect(r.code).toBe(126);
     } finally {
+      writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
+    }
+  });
+});
+
+describe('a failure after the setup hooks: 125, one line, the image as it was', () => {
+  it('a working directory the final user may not enter (-u 1200 -w /root, /root mode 700)', async () => {
+    // /root belongs to the invoking user, uid 1100 inside; 1200 may not enter it once mode 700.
+    // The plan creates mount points (a volume target, /etc/hostname) before the chdir fails:
+    // the undo must remove them, as root inside, after the switch to uid 1200 has been undone.
+    rmSync(join(bb.root, 'etc', 'hostname'));
+    chmodSync(join(bb.root, 'root'), 0o700);
+    const listing = () => treeListing(bb.dir, { mtimes: false });
+    try {
+      const before = listing();
+      const r = await rootless(
+        [
+          'run',
+          '-r',
+          'bb',
+          '-v',
+          './data:/new/vol',
+          '--hostname',
+          'box',
+          '-u',
+          '1200',
+          '-w',
+          '/root',
+          '--',
+          'true',
+        ],
+        { cwd: bb.dir },
+      );
+      expect(r.stdout).toBe('');
+      expectOneLine(r.stderr, /^rootless: --workdir: EACCES: permission denied, chdir '\/root'$/);
+      expect(r.code).toBe(125);
+      // Directories that had an entry made and removed get a new mtime: left out.
+      expect(listing()).toEqual(before);
+    } finally {
+      chmodSync(join(bb.root, 'root'), 0o755);
+      writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
+    }
+  });
+
+  it('a program the final user may not execute: 126, the image as it was', async () => {
+    rmSync(join(bb.root, 'etc', 'hostname'));
+    writeFileSync(join(bb.root, 'bin', 'mine'), '#!/bin/sh\necho mine\n', { mode: 0o700 });
+    const listing = () => treeListing(bb.dir, { mtimes: false });
+    try {
+      const before = listing();
+      const r = await rootless(
+        [
+          'run',
+          '-r',
+          'bb',
+          '-v',
+          './data:/new/vol',
+          '--hostname',
+          'box',
+          '-u',
+          '1200',
+          '--',
+          'mine',
+        ],
+        { cwd: bb.dir },
+      );
+      expectOneLine(r.stderr, /^rootless: mine: permission denied$/);
+      expect(r.code).toBe(126);
+      expect(listing()).toEqual(before);
+    } finally {
+      rmSync(join(bb.root, 'bin', 'mine'));
       writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
     }
   });
