@@ -148,7 +148,7 @@ export function readInRoot(root: string, path: string): string | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
-    throw new RootlessError(`reading ${root}${path}`, String(code ?? (e as Error).message));
+    throw new RootlessError(`reading ${root}${path}`, { cause: e });
   } finally {
     if (fd !== undefined) close(fd);
     close(rootFd);

@@ -194,74 +194,60 @@ describe('bad input: status 125, one clear line, nothing left behind', () => {
   });
 });
 
-describe('a failure after the setup hooks: 125, one line, the image as it was', () => {
-  it('a working directory the final user may not enter (-u 1200 -w /root, /root mode 700)', async () => {
-    // /root belongs to the invoking user, uid 1100 inside; 1200 may not enter it once mode 700.
-    // The plan creates mount points (a volume target, /etc/hostname) before the chdir fails:
-    // the undo must remove them, as root inside, after the switch to uid 1200 has been undone.
+describe('a failure after the setup hooks: one line, the image as it was', () => {
+  /**
+   * Runs as uid 1200 with a plan that creates mount points in the image (a volume target,
+   * /etc/hostname), after `prepare`; expects the line and status, and the image's tree as it
+   * was: the undo removed them, as root inside, after the switch to uid 1200 was undone.
+   * Directories that had an entry made and removed get a new mtime: mtimes are left out.
+   */
+  async function expectImageKept(
+    prepare: () => () => void,
+    args: string[],
+    status: number,
+    line: RegExp,
+  ) {
     rmSync(join(bb.root, 'etc', 'hostname'));
-    chmodSync(join(bb.root, 'root'), 0o700);
+    const restore = prepare();
     const listing = () => treeListing(bb.dir, { mtimes: false });
     try {
       const before = listing();
-      const r = await rootless(
-        [
-          'run',
-          '-r',
-          'bb',
-          '-v',
-          './data:/new/vol',
-          '--hostname',
-          'box',
-          '-u',
-          '1200',
-          '-w',
-          '/root',
-          '--',
-          'true',
-        ],
-        { cwd: bb.dir },
-      );
+      const create = ['-r', 'bb', '-v', './data:/new/vol', '--hostname', 'box', '-u', '1200'];
+      const r = await rootless(['run', ...create, ...args], { cwd: bb.dir });
       expect(r.stdout).toBe('');
-      expectOneLine(r.stderr, /^rootless: --workdir: EACCES: permission denied, chdir '\/root'$/);
-      expect(r.code).toBe(125);
-      // Directories that had an entry made and removed get a new mtime: left out.
+      expectOneLine(r.stderr, line);
+      expect(r.code).toBe(status);
       expect(listing()).toEqual(before);
     } finally {
-      chmodSync(join(bb.root, 'root'), 0o755);
+      restore();
       writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
     }
+  }
+
+  it('a working directory the final user may not enter (-u 1200 -w /root, /root mode 700): 125', async () => {
+    // /root belongs to the invoking user, uid 1100 inside: 1200 may not enter it once mode 700.
+    await expectImageKept(
+      () => {
+        chmodSync(join(bb.root, 'root'), 0o700);
+        return () => chmodSync(join(bb.root, 'root'), 0o755);
+      },
+      ['-w', '/root', '--', 'true'],
+      125,
+      /^rootless: --workdir: EACCES: permission denied, chdir '\/root'$/,
+    );
   });
 
-  it('a program the final user may not execute: 126, the image as it was', async () => {
-    rmSync(join(bb.root, 'etc', 'hostname'));
-    writeFileSync(join(bb.root, 'bin', 'mine'), '#!/bin/sh\necho mine\n', { mode: 0o700 });
-    const listing = () => treeListing(bb.dir, { mtimes: false });
-    try {
-      const before = listing();
-      const r = await rootless(
-        [
-          'run',
-          '-r',
-          'bb',
-          '-v',
-          './data:/new/vol',
-          '--hostname',
-          'box',
-          '-u',
-          '1200',
-          '--',
-          'mine',
-        ],
-        { cwd: bb.dir },
-      );
-      expectOneLine(r.stderr, /^rootless: mine: permission denied$/);
-      expect(r.code).toBe(126);
-      expect(listing()).toEqual(before);
-    } finally {
-      rmSync(join(bb.root, 'bin', 'mine'));
-      writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
-    }
+  it('a program on PATH the final user may not execute: 126', async () => {
+    const mine = join(bb.root, 'bin', 'mine');
+    await expectImageKept(
+      () => {
+        writeFileSync(mine, '#!/bin/sh\necho mine\n', { mode: 0o700 });
+        return () => rmSync(mine);
+      },
+      ['--', 'mine'],
+      126,
+      /^rootless: mine: permission denied$/,
+    );
   });
 });
 

@@ -63,11 +63,7 @@ export function errnoFields(e: unknown): ErrnoFields {
  * Wraps `e` with what the caller was doing: a RootlessTsError whose message is `context`, whose
  * cause is `e`, and which carries e's system call fields (overridden by `fields`).
  */
-export function wrapError(
-  e: unknown,
-  context: string,
-  fields: ErrnoFields = {},
-): RootlessTsError {
+export function wrapError(e: unknown, context: string, fields: ErrnoFields = {}): RootlessTsError {
   return new RootlessTsError(context, { ...errnoFields(e), ...fields, cause: e });
 }
 

@@ -7,8 +7,8 @@ export {
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
 export {
-  type ErrnoFields,
   ErrnoError,
+  type ErrnoFields,
   errnoError,
   errnoFields,
   errorChain,

@@ -94,7 +94,11 @@ describe('RootlessTsError, wrapError and the chain of context', () => {
     } catch (e) {
       node = e;
     }
-    expect(errnoFields(node)).toMatchObject({ errno: errno.ENOENT, code: 'ENOENT', syscall: 'open' });
+    expect(errnoFields(node)).toMatchObject({
+      errno: errno.ENOENT,
+      code: 'ENOENT',
+      syscall: 'open',
+    });
     expect(errnoFields('text')).toEqual({});
     expect(errnoFields(null)).toEqual({});
   });

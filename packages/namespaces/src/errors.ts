@@ -1,4 +1,9 @@
-import { type ErrnoFields, errnoFields, formatErrorChain, RootlessTsError } from '@rootless-ts/libc';
+import {
+  type ErrnoFields,
+  errnoFields,
+  formatErrorChain,
+  RootlessTsError,
+} from '@rootless-ts/libc';
 import type { ChildStepName } from './steps.js';
 
 /**
