@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { errno as E } from '@rootless-ts/constants';
 import { SpawnError, type SpawnStep } from './errors.js';
 import { decodeToParent, LineDecoder, type ToParent } from './protocol.js';
 
@@ -55,6 +56,7 @@ export class Inbox {
             step,
             message: `timed out after ${timeoutMs} ms waiting for ${what}`,
             code: 'ETIMEDOUT',
+            errno: E.ETIMEDOUT,
           }),
         );
       }, timeoutMs);
