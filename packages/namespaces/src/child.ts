@@ -15,7 +15,8 @@ import { errno as E, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootl
 import * as libc from '@rootless-ts/libc';
 import { type SerializedError, type SpawnStep, serializeError } from './errors.js';
 import type { LaunchConfig } from './protocol.js';
-import type { ChildStepName, Undo } from './steps.js';
+import type { ChildStepName } from './step-names.js';
+import type { Undo } from './steps.js';
 import type { SyncChannel } from './sync-channel.js';
 
 /** What a setup hook receives, in the child, synchronously, before the program is executed. */

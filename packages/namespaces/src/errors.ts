@@ -4,13 +4,9 @@ import {
   formatErrorChain,
   RootlessTsError,
 } from '@rootless-ts/libc';
-import type { ChildStepName } from './steps.js';
+import type { SpawnStep } from './step-names.js';
 
-/**
- * The step at which starting a process failed: one of the parent's own (before the child
- * exists, or while it talks to it) or the name of a row of the child's table (steps.ts).
- */
-export type SpawnStep = 'options' | 'launcher' | 'handshake' | 'clone' | 'idmap' | ChildStepName;
+export type { SpawnStep };
 
 /**
  * An error as it crosses the channel between child, launcher and parent: plain data. `message`

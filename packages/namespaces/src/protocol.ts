@@ -1,5 +1,6 @@
 import type { SerializedError, SpawnStep } from './errors.js';
 import { NAMESPACE_KINDS, type NamespaceKind } from './kinds.js';
+import { isSpawnStep } from './step-names.js';
 
 /**
  * The handshake between the parent (library process), the launcher and the container child,
@@ -212,7 +213,7 @@ export function decodeToParent(v: unknown): ToParent {
       return m as ToParent;
     case 'error': {
       const e = obj(m.error, 'error');
-      str(e.step, 'error step');
+      if (!isSpawnStep(e.step)) bad(`unknown step ${JSON.stringify(e.step)}`);
       str(e.message, 'error message');
       optional(e, 'errno', int);
       for (const k of ['code', 'syscall', 'path', 'dest']) optional(e, k, str);

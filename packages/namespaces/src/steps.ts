@@ -20,6 +20,7 @@
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
 import type { LaunchConfig } from './protocol.js';
+import type { ChildStepName } from './step-names.js';
 import type { SyncChannel } from './sync-channel.js';
 
 /** Undoes what a row did; runs while the child still has the setup's privileges. */
@@ -38,23 +39,6 @@ export interface ChildStep {
   /** The child's exit status when this row fails (default 1). */
   readonly status?: (e: unknown) => number;
 }
-
-export type ChildStepName =
-  | 'death-signal'
-  | 'identity'
-  | 'id-maps'
-  | 'join'
-  | 'mapped'
-  | 'become-root'
-  | 'hostname'
-  | 'setup'
-  | 'switch-user'
-  | 'chdir'
-  | 'resolve'
-  | 'lock-user'
-  | 'no-new-privs'
-  | 'ready'
-  | 'exec';
 
 /** The child's whole sequence, in order. */
 export const CHILD_STEPS: readonly ChildStep[] = [
@@ -145,3 +129,5 @@ export function runChild(
 ): number {
   return runSteps(CHILD_STEPS, ops.newContext(cfg, hooks, channel, join));
 }
+
+export type { ChildStepName };

@@ -41,7 +41,14 @@ describe('the channel checks every message it decodes', () => {
       ],
       [() => decodeToParent({ t: 'pid', pid: 0 }), /pid is not an integer/],
       [() => decodeToParent({ t: 'pid', pid: 5, intermediate: 'x' }), /intermediate/],
-      [() => decodeToParent({ t: 'error', error: { step: 'x' } }), /error message is not a string/],
+      [
+        () => decodeToParent({ t: 'error', error: { step: 'x', message: 'm' } }),
+        /unknown step "x"/,
+      ],
+      [
+        () => decodeToParent({ t: 'error', error: { step: 'chdir' } }),
+        /error message is not a string/,
+      ],
       [() => new LineDecoder().push('{not json\n'), /not JSON/],
     ];
     for (const [f, why] of bad) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ChildContext, newContext } from '../src/child.js';
 import type { SerializedError } from '../src/errors.js';
 import { launchConfig } from '../src/spawn.js';
+import { CHILD_STEP_NAMES } from '../src/step-names.js';
 import { CHILD_STEPS, type ChildStep, runSteps } from '../src/steps.js';
 import type { SyncChannel } from '../src/sync-channel.js';
 
@@ -56,6 +57,8 @@ describe('the table of the child steps', () => {
   it('names every step once, in the order the child takes them', () => {
     const names = CHILD_STEPS.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
+    // The names errors may carry, as the channel checks them, are the table's, in its order.
+    expect(names).toEqual([...CHILD_STEP_NAMES]);
     const order = (n: string) => names.indexOf(n as (typeof names)[number]);
     // What may fail for the program's own reasons comes after the switch to the final user and
     // before the point of no return, so that the undos still have root to run with.
