@@ -49,4 +49,5 @@ export {
   type StdioSpec,
   spawn,
 } from './spawn.js';
+export type { LauncherChannels } from './stdio.js';
 export { CHILD_STEPS, type ChildStep, type ChildStepName, type Undo } from './steps.js';
