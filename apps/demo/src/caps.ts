@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { formatCaps, readProcCaps } from '@rootless-ts/capabilities';
 import { spawn } from '@rootless-ts/namespaces';
-import { errorLine, RootlessError } from './errors.js';
+import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { hookModulePath, say } from './run.js';
 
 export const BEFORE_EXEC = 'in a new user namespace, before exec (uid 65534, unmapped): ';
@@ -24,10 +24,10 @@ export async function showCaps(): Promise<number> {
       stdio: 'inherit',
     });
     const status = await child.exited;
-    return status.code ?? 125;
+    return status.code ?? SETUP_FAILED;
   } catch (e) {
-    say(errorLine(new RootlessError('caps', (e as Error).message)));
-    return 125;
+    say(errorLine(new RootlessError('caps', { cause: e })));
+    return SETUP_FAILED;
   }
 }
 

@@ -5,73 +5,35 @@
  * launcher's event loop is frozen while it runs. It only applies what the planner decided
  * (hook-config.ts): the mount plan, the container's own /proc, the terminal.
  */
-import { fchownSync, statSync, writeSync } from 'node:fs';
+import { fchownSync, writeSync } from 'node:fs';
 import { formatCaps, getCaps } from '@rootless-ts/capabilities';
 import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
 import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
 import { applyPlan } from '@rootless-ts/mounts';
-import type { SetupContext } from '@rootless-ts/namespaces';
-import { STANDARD_PATH } from './env.js';
+import type { SetupContext, Undo } from '@rootless-ts/namespaces';
 import type { HookConfig } from './hook-config.js';
 
-export function setup(ctx: SetupContext): void {
+export function setup(ctx: SetupContext): Undo | undefined {
   const cfg = ctx.config as HookConfig;
   if (cfg.printCaps !== undefined) {
     writeSync(1, `${cfg.printCaps}${formatCaps(getCaps())}\n`);
   }
   if (cfg.mounts) {
     const applied = applyPlan(cfg.mounts);
-    // What fails from here on would leave the mount points the plan created in the image (owned
-    // by root inside: the user could not even delete them). Fail while they can still be undone.
+    // What fails from here on (the terminal here; the user's working directory or the program
+    // in the steps after the hooks) would leave the mount points the plan created in the image,
+    // owned by root inside: the user could not even delete them. The undo puts them back.
     try {
-      checkProgram(ctx.argv, ctx.env);
       if (cfg.tty) openTerminal(ctx, cfg.tty);
     } catch (e) {
       applied.undo();
       throw e;
     }
-    return;
+    return () => applied.undo();
   }
   if (cfg.ownProc) ownProc(cfg.tty !== undefined);
   if (cfg.tty) openTerminal(ctx, cfg.tty);
-}
-
-/**
- * In the new root, before the command is looked up for exec: a command that is certainly not
- * there (127) or certainly not executable (126: no execute bit, or not a regular file) fails
- * now, as the exec step would, so that the caller can undo the mounts first. Searches PATH as
- * the exec does; anything it cannot judge (relative paths, other errors) is left to the exec.
- */
-function checkProgram(argv: readonly string[], env: readonly string[]): void {
-  const file = argv[0];
-  if (file === undefined || file === '') return;
-  const search = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? STANDARD_PATH;
-  const candidates = file.includes('/')
-    ? [file]
-    : search.split(':').map((d) => `${d === '' ? '.' : d}/${file}`);
-  if (candidates.some((c) => !c.startsWith('/'))) return;
-  let denied = false;
-  for (const c of candidates) {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(c);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      return; // Cannot tell: the exec will.
-    }
-    if (st.isFile() && (st.mode & 0o111) !== 0) return;
-    // A PATH search skips what is not a file; a path given with '/' is executed as it is.
-    if (st.isFile() || file.includes('/')) denied = true;
-  }
-  const code = denied ? 'EACCES' : 'ENOENT';
-  throw Object.assign(new Error(`execve ${file}: ${code}`), {
-    step: 'exec',
-    code,
-    errno: denied ? 13 : 2,
-    syscall: 'execve',
-    path: file,
-  });
+  return undefined;
 }
 
 /**

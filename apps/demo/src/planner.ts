@@ -131,14 +131,14 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
 /** A plan error names the option it comes from. */
 function planFailure(e: unknown, req: RunRequest): unknown {
   if (!(e instanceof MountError)) return e;
-  const message = e.message.replace(/^plan:\s*/, '');
-  if (e.path !== undefined && e.path === req.root) return new RootlessError('--root', message);
+  const because = { cause: e };
+  if (e.path !== undefined && e.path === req.root) return new RootlessError('--root', because);
   const volume = req.volumes.find((v) => v.source === e.path || v.target === e.path);
   if (volume) {
     const spec = `${volume.source}:${volume.target}:${volume.readonly ? 'ro' : 'rw'}`;
-    return new RootlessError(`--volume ${spec}`, message);
+    return new RootlessError(`--volume ${spec}`, because);
   }
-  return new RootlessError('mount plan', message);
+  return new RootlessError('mount plan', because);
 }
 
 export type { MountOp };

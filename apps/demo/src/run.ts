@@ -2,9 +2,18 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
+import { RootlessTsError } from '@rootless-ts/libc';
 import { MountError } from '@rootless-ts/mounts';
-import { type NamespacedProcess, rootlessIdMap, SpawnError, spawn } from '@rootless-ts/namespaces';
-import { errorLine, RootlessError } from './errors.js';
+import {
+  EXIT_CANNOT_EXECUTE,
+  EXIT_NOT_FOUND,
+  type NamespacedProcess,
+  rootlessIdMap,
+  SpawnError,
+  type SpawnStep,
+  spawn,
+} from '@rootless-ts/namespaces';
+import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import type { RunRequest } from './options.js';
 import { planRun, type RunPlan } from './planner.js';
 import { forwardSignals } from './signals.js';
@@ -47,13 +56,13 @@ export async function runContainer(
     });
   } catch (e) {
     say(errorLine(describe(e, req)));
-    return (e as RootlessError).status ?? 125;
+    return e instanceof RootlessError ? e.status : SETUP_FAILED;
   }
   if (idmap.plan.mode === 'single' && options.requireSubordinate) {
     say(
       `rootless: subordinate ids: ${idmap.plan.reason.message} (installing a distribution needs many ids; as root, run the installer directly)`,
     );
-    return 125;
+    return SETUP_FAILED;
   }
   if (idmap.plan.mode === 'single') {
     say(
@@ -73,7 +82,7 @@ export async function runContainer(
     forwarder.stop();
     const err = describe(e, req);
     say(errorLine(err));
-    return err instanceof RootlessError ? err.status : 125;
+    return err instanceof RootlessError ? err.status : SETUP_FAILED;
   }
   forwarder.attach(child.pid);
   let relay: Relay | undefined;
@@ -84,7 +93,7 @@ export async function runContainer(
       await child.exited;
       forwarder.stop();
       say('rootless: -t: the container did not send its terminal');
-      return 125;
+      return SETUP_FAILED;
     }
     relay = relayTerminal(master);
   }
@@ -121,37 +130,50 @@ function isHostDir(path: string): boolean {
   }
 }
 
+/** What failed, as the one line names it, for each step at which starting the container can fail. */
+function whatFailed(step: SpawnStep, req: RunRequest): string {
+  switch (step) {
+    case 'idmap':
+      return 'mapping ids (newuidmap/newgidmap)';
+    case 'setup':
+      return 'setting up the container';
+    case 'chdir':
+      return req.workdir !== undefined ? '--workdir' : 'working directory';
+    case 'become-root':
+    case 'switch-user':
+    case 'lock-user':
+      return 'switching to the user';
+    case 'hostname':
+      return '--hostname';
+    default:
+      return `starting the container (${step})`;
+  }
+}
+
+/** The reason of a SpawnError: what went wrong at its step, then the chain of its causes. */
+function spawnReason(e: SpawnError): { cause: unknown } {
+  return {
+    cause: new RootlessTsError(e.detail, e.cause !== undefined ? { cause: e.cause } : {}),
+  };
+}
+
 /** Turns any failure into a RootlessError naming what failed and why. */
 export function describe(e: unknown, req: RunRequest): RootlessError | Error {
   if (e instanceof RootlessError) return e;
   const cmd = req.command[0] ?? '';
   if (e instanceof SpawnError) {
-    const why = e.message.replace(/^\w+: /, '');
-    switch (e.step) {
-      case 'exec':
-        if (e.code === 'ENOENT') return new RootlessError(cmd, 'command not found', 127);
-        if (e.code === 'EACCES') return new RootlessError(cmd, 'permission denied', 126);
-        return new RootlessError(cmd, `cannot execute: ${why}`, 126);
-      case 'idmap':
-        return new RootlessError('mapping ids (newuidmap/newgidmap)', why);
-      case 'setup':
-        return new RootlessError('setting up the container', why);
-      case 'chdir':
-        return new RootlessError(
-          req.workdir !== undefined ? '--workdir' : 'working directory',
-          why,
-        );
-      case 'credentials':
-        return new RootlessError('switching to the user', why);
-      case 'hostname':
-        return new RootlessError('--hostname', why);
-      default:
-        return new RootlessError(`starting the container (${e.step})`, why);
+    if (e.step === 'resolve' || e.step === 'exec') {
+      // The program, not rootless: the status shells give (127 not found, 126 not executable).
+      if (e.code === 'ENOENT') return new RootlessError(cmd, 'command not found', EXIT_NOT_FOUND);
+      if (e.code === 'EACCES')
+        return new RootlessError(cmd, 'permission denied', EXIT_CANNOT_EXECUTE);
+      return new RootlessError(cmd, spawnReason(e), EXIT_CANNOT_EXECUTE);
     }
+    return new RootlessError(whatFailed(e.step, req), spawnReason(e));
   }
   if (e instanceof SubidParseError || e instanceof IdMapError) {
-    return new RootlessError('id mapping', e.message);
+    return new RootlessError('id mapping', { cause: e });
   }
-  if (e instanceof MountError) return new RootlessError('mount plan', e.message);
-  return new RootlessError('run', e instanceof Error ? e.message : String(e));
+  if (e instanceof MountError) return new RootlessError('mount plan', { cause: e });
+  return new RootlessError('run', { cause: e });
 }

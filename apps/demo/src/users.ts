@@ -129,7 +129,7 @@ const MAX_DB_SIZE = 16 * 1024 * 1024;
 export function readInRoot(root: string, path: string): string | undefined {
   let rootFd: number;
   try {
-    rootFd = openat2(-100, root, {
+    rootFd = openat2(F.AT_FDCWD, root, {
       flags: F.O_PATH | F.O_DIRECTORY | F.O_CLOEXEC,
       resolve: 0,
     });
@@ -148,7 +148,7 @@ export function readInRoot(root: string, path: string): string | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
-    throw new RootlessError(`reading ${root}${path}`, String(code ?? (e as Error).message));
+    throw new RootlessError(`reading ${root}${path}`, { cause: e });
   } finally {
     if (fd !== undefined) close(fd);
     close(rootFd);
@@ -160,7 +160,10 @@ export function isDirInRoot(root: string, path: string): boolean {
   let rootFd: number | undefined;
   let fd: number | undefined;
   try {
-    rootFd = openat2(-100, root, { flags: F.O_PATH | F.O_DIRECTORY | F.O_CLOEXEC, resolve: 0 });
+    rootFd = openat2(F.AT_FDCWD, root, {
+      flags: F.O_PATH | F.O_DIRECTORY | F.O_CLOEXEC,
+      resolve: 0,
+    });
     fd = openat2(rootFd, path.replace(/^\/+/, '') || '.', {
       flags: F.O_PATH | F.O_DIRECTORY | F.O_CLOEXEC,
       resolve: R.RESOLVE_IN_ROOT | R.RESOLVE_NO_MAGICLINKS,

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { removeTree, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findMirror, hostCodename, readAptSources } from '../src/apt-sources.js';
-import { expectNoLeftovers, rootless, snapshot, subgid, subuid, user } from './helpers.js';
+import {
+  expectNoLeftovers,
+  rootless,
+  snapshot,
+  subgid,
+  subuid,
+  treeListing,
+  user,
+} from './helpers.js';
 
 // Step 4's experience: a package manager run as root inside installs a whole distribution.
 // Downloads Debian's minbase (about 40 MB) from this machine's mirror: a few minutes at most.
@@ -58,5 +66,26 @@ describe('step 4: debootstrap as root inside, then booting what it installed', (
       "stat -c '%U:%G' /etc/shadow; apt-get --version | head -1",
     ]);
     expect(inside.stdout).toMatch(/^root:shadow\napt \d/);
+
+    // A failure after the setup hooks: /root is root's, mode 700, so uid 1100 may not enter it.
+    // The volume's mount point, made in the image by the mount plan, must be gone again.
+    expect(statSync(join(root, 'root')).mode & 0o777).toBe(0o700);
+    const listing = treeListing(root, { mtimes: false });
+    const denied = await rootless([
+      'run',
+      '--root',
+      root,
+      '-v',
+      `${dir}:/new/vol`,
+      '-u',
+      '1100',
+      '-w',
+      '/root',
+      '--',
+      'true',
+    ]);
+    expect(denied.stderr).toBe("rootless: --workdir: EACCES: permission denied, chdir '/root'\n");
+    expect(denied.code).toBe(125);
+    expect(treeListing(root, { mtimes: false })).toEqual(listing);
   }, 660_000);
 });

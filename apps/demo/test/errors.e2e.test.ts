@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAs } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,63 @@ describe('bad input: status 125, one clear line, nothing left behind', () => {
     } finally {
       writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
     }
+  });
+});
+
+describe('a failure after the setup hooks: one line, the image as it was', () => {
+  /**
+   * Runs as uid 1200 with a plan that creates mount points in the image (a volume target,
+   * /etc/hostname), after `prepare`; expects the line and status, and the image's tree as it
+   * was: the undo removed them, as root inside, after the switch to uid 1200 was undone.
+   * Directories that had an entry made and removed get a new mtime: mtimes are left out.
+   */
+  async function expectImageKept(
+    prepare: () => () => void,
+    args: string[],
+    status: number,
+    line: RegExp,
+  ) {
+    rmSync(join(bb.root, 'etc', 'hostname'));
+    const restore = prepare();
+    const listing = () => treeListing(bb.dir, { mtimes: false });
+    try {
+      const before = listing();
+      const create = ['-r', 'bb', '-v', './data:/new/vol', '--hostname', 'box', '-u', '1200'];
+      const r = await rootless(['run', ...create, ...args], { cwd: bb.dir });
+      expect(r.stdout).toBe('');
+      expectOneLine(r.stderr, line);
+      expect(r.code).toBe(status);
+      expect(listing()).toEqual(before);
+    } finally {
+      restore();
+      writeFileSync(join(bb.root, 'etc', 'hostname'), 'busybox\n');
+    }
+  }
+
+  it('a working directory the final user may not enter (-u 1200 -w /root, /root mode 700): 125', async () => {
+    // /root belongs to the invoking user, uid 1100 inside: 1200 may not enter it once mode 700.
+    await expectImageKept(
+      () => {
+        chmodSync(join(bb.root, 'root'), 0o700);
+        return () => chmodSync(join(bb.root, 'root'), 0o755);
+      },
+      ['-w', '/root', '--', 'true'],
+      125,
+      /^rootless: --workdir: EACCES: permission denied, chdir '\/root'$/,
+    );
+  });
+
+  it('a program on PATH the final user may not execute: 126', async () => {
+    const mine = join(bb.root, 'bin', 'mine');
+    await expectImageKept(
+      () => {
+        writeFileSync(mine, '#!/bin/sh\necho mine\n', { mode: 0o700 });
+        return () => rmSync(mine);
+      },
+      ['--', 'mine'],
+      126,
+      /^rootless: mine: permission denied$/,
+    );
   });
 });
 

@@ -45,7 +45,6 @@ export function readProcCaps(pid: number | 'self' = 'self'): ProcCaps {
   } catch (err) {
     throw new CapabilityError(`cannot read /proc/${pid}/status: ${(err as Error).message}`, {
       cause: err,
-      code: (err as NodeJS.ErrnoException).code,
     });
   }
   return parseProcStatus(text);

@@ -15,7 +15,7 @@ function attempt<T>(what: string, f: () => T): T {
     return f();
   } catch (err) {
     if (isErrnoError(err)) {
-      throw new CapabilityError(`cannot ${what}: ${err.message}`, { cause: err, code: err.code });
+      throw new CapabilityError(`cannot ${what}: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -85,13 +85,13 @@ function resolveHelper(kind: IdKind, options: ApplyOptions): HelperInfo {
       : inspectHelper(kind, options.helper);
   if (!helper) {
     throw new IdMapError(
-      'ENOHELPER',
+      'ERR_NO_HELPER',
       `${options.helper ?? helperName(kind)} not found${options.helper === undefined ? ' on PATH' : ''} (install the uidmap package, which provides newuidmap and newgidmap)`,
     );
   }
   if (helper.privilege === 'none') {
     throw new IdMapError(
-      'ENOTPRIVILEGED',
+      'ERR_HELPER_NOT_PRIVILEGED',
       `${helper.path} is neither setuid root nor given file capabilities, so it cannot write another process's ${kind} map`,
     );
   }
@@ -108,14 +108,14 @@ function checkHelperResult(
   if (code === 0) return;
   const said = stderr.trim();
   if (error && said === '') {
-    throw new IdMapError('EHELPER', `cannot run ${helper.path}: ${error.message}`, {
+    throw new IdMapError('ERR_HELPER_FAILED', `cannot run ${helper.path}: ${error.message}`, {
       cause: error,
       exitCode: code,
     });
   }
   // The helper's own words say what it refused (a range not in /etc/subuid, a gone process…).
   throw new IdMapError(
-    'EHELPER',
+    'ERR_HELPER_FAILED',
     `${helper.name} ${pid} failed${code === null ? '' : ` (exit status ${code})`}: ${said || 'no message'}`,
     { helperMessage: said, exitCode: code },
   );

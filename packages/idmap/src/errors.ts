@@ -1,3 +1,5 @@
+import { RootlessTsError } from '@rootless-ts/libc';
+
 /**
  * Errors of @rootless-ts/idmap. Every failure this package reports is one of these two classes,
  * so a caller can tell a broken configuration file (fix the file) from a mapping that could not
@@ -5,8 +7,8 @@
  */
 
 /** A line of /etc/subuid or /etc/subgid that does not follow subuid(5). */
-export class SubidParseError extends Error {
-  override readonly name = 'SubidParseError';
+export class SubidParseError extends RootlessTsError {
+  declare readonly code: 'ERR_SUBID_PARSE';
   constructor(
     /** The file, as given to the parser (e.g. `/etc/subuid`). */
     readonly file: string,
@@ -17,35 +19,35 @@ export class SubidParseError extends Error {
     /** The offending line's text. */
     readonly text: string,
   ) {
-    super(`${file}:${line}: ${reason}: ${JSON.stringify(text)}`);
+    super(`${file}:${line}: ${reason}: ${JSON.stringify(text)}`, { code: 'ERR_SUBID_PARSE' });
   }
 }
 
 /** Why an id mapping could not be computed, validated or applied. */
 export type IdMapErrorCode =
   /** Two lines overlap inside (container ids) or outside (host ids) the namespace. */
-  | 'EOVERLAP'
+  | 'ERR_ID_OVERLAP'
   /** An id or count is not an integer, or lies outside 0..2^32-2. */
-  | 'ERANGE'
+  | 'ERR_ID_RANGE'
   /** More lines than the kernel accepts (340), or a text longer than a page. */
-  | 'ETOOMANY'
+  | 'ERR_ID_TOO_MANY'
   /** The mapping is empty. */
-  | 'EEMPTY'
+  | 'ERR_ID_EMPTY'
   /** newuidmap/newgidmap is not on PATH. */
-  | 'ENOHELPER'
+  | 'ERR_NO_HELPER'
   /** newuidmap/newgidmap is neither setuid root nor given file capabilities. */
-  | 'ENOTPRIVILEGED'
+  | 'ERR_HELPER_NOT_PRIVILEGED'
   /** The helper ran and refused; `helperMessage` holds what it said. */
-  | 'EHELPER'
+  | 'ERR_HELPER_FAILED'
   /** Writing /proc/<pid>/{uid_map,gid_map,setgroups} failed; `cause` is the system error. */
-  | 'EWRITE'
+  | 'ERR_MAP_WRITE'
   /** Reading or parsing /proc/<pid>/{uid_map,gid_map} failed. */
-  | 'EREAD';
+  | 'ERR_MAP_READ';
 
-export class IdMapError extends Error {
-  override readonly name = 'IdMapError';
+export class IdMapError extends RootlessTsError {
+  declare readonly code: IdMapErrorCode;
   constructor(
-    readonly code: IdMapErrorCode,
+    code: IdMapErrorCode,
     message: string,
     options: {
       cause?: unknown;
@@ -55,7 +57,8 @@ export class IdMapError extends Error {
       exitCode?: number | null;
     } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // The code is this package's own: the errno of a failed write or read stays on `cause`.
+    super(message, options.cause === undefined ? { code } : { code, cause: options.cause });
     this.helperMessage = options.helperMessage;
     this.exitCode = options.exitCode;
   }

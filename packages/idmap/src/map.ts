@@ -83,10 +83,10 @@ export function singleIdMap(hostId: number, containerId = 0): IdMap {
  * shorter than a page. Throws IdMapError.
  */
 export function validateIdMap(map: readonly IdMapLine[]): void {
-  if (map.length === 0) throw new IdMapError('EEMPTY', 'id map is empty');
+  if (map.length === 0) throw new IdMapError('ERR_ID_EMPTY', 'id map is empty');
   if (map.length > MAX_MAP_LINES) {
     throw new IdMapError(
-      'ETOOMANY',
+      'ERR_ID_TOO_MANY',
       `id map has ${map.length} lines; the kernel accepts at most ${MAX_MAP_LINES}`,
     );
   }
@@ -94,7 +94,7 @@ export function validateIdMap(map: readonly IdMapLine[]): void {
     checkId('container id', line.containerId);
     checkId('host id', line.hostId);
     if (!Number.isSafeInteger(line.count) || line.count < 1) {
-      throw new IdMapError('ERANGE', `count ${line.count} is not a positive integer`);
+      throw new IdMapError('ERR_ID_RANGE', `count ${line.count} is not a positive integer`);
     }
     for (const [side, first] of [
       ['container', line.containerId],
@@ -102,7 +102,7 @@ export function validateIdMap(map: readonly IdMapLine[]): void {
     ] as const) {
       if (first + line.count > ID_LIMIT) {
         throw new IdMapError(
-          'ERANGE',
+          'ERR_ID_RANGE',
           `${side} ids ${first}+${line.count} go past ${MAX_ID}, the largest mappable id`,
         );
       }
@@ -115,7 +115,7 @@ export function validateIdMap(map: readonly IdMapLine[]): void {
       const b = sorted[i]!;
       if (a[side] + a.count > b[side]) {
         throw new IdMapError(
-          'EOVERLAP',
+          'ERR_ID_OVERLAP',
           `id map lines "${formatLine(a)}" and "${formatLine(b)}" overlap on the ${
             side === 'hostId' ? 'host' : 'container'
           } side`,
@@ -126,7 +126,7 @@ export function validateIdMap(map: readonly IdMapLine[]): void {
   const bytes = formatIdMap(map).length;
   if (bytes >= MAP_WRITE_LIMIT) {
     throw new IdMapError(
-      'ETOOMANY',
+      'ERR_ID_TOO_MANY',
       `id map text is ${bytes} bytes; the kernel accepts less than ${MAP_WRITE_LIMIT}`,
     );
   }
@@ -184,7 +184,7 @@ export function formatProcIdMap(map: readonly IdMapLine[]): string {
 
 /**
  * Parses the text of /proc/<pid>/uid_map (or of a map written by hand): lines of three
- * numbers separated by white space. Throws IdMapError('EREAD') on anything else.
+ * numbers separated by white space. Throws IdMapError('ERR_MAP_READ') on anything else.
  */
 export function parseIdMap(text: string): IdMap {
   const map: IdMap = [];
@@ -193,7 +193,10 @@ export function parseIdMap(text: string): IdMap {
     if (line === '') continue;
     const f = line.split(/\s+/);
     if (f.length !== 3 || !f.every((x) => /^[0-9]+$/.test(x))) {
-      throw new IdMapError('EREAD', `id map line ${i + 1} is not "inside outside count": ${raw}`);
+      throw new IdMapError(
+        'ERR_MAP_READ',
+        `id map line ${i + 1} is not "inside outside count": ${raw}`,
+      );
     }
     const [containerId, hostId, count] = f.map(Number) as [number, number, number];
     map.push({ containerId, hostId, count });
@@ -203,13 +206,16 @@ export function parseIdMap(text: string): IdMap {
 
 function checkId(what: string, id: number): void {
   if (!Number.isSafeInteger(id) || id < 0 || id > MAX_ID) {
-    throw new IdMapError('ERANGE', `${what} ${id} is not an id from 0 to ${MAX_ID}`);
+    throw new IdMapError('ERR_ID_RANGE', `${what} ${id} is not an id from 0 to ${MAX_ID}`);
   }
 }
 
 function checkRange(r: IdRange): void {
   checkId('subordinate id', r.start);
   if (!Number.isSafeInteger(r.count) || r.count < 1 || r.start + r.count > ID_LIMIT) {
-    throw new IdMapError('ERANGE', `subordinate range ${r.start}+${r.count} is not a valid range`);
+    throw new IdMapError(
+      'ERR_ID_RANGE',
+      `subordinate range ${r.start}+${r.count} is not a valid range`,
+    );
   }
 }

@@ -13,9 +13,13 @@ export function readIdMapText(pid: number | 'self', kind: IdKind): string {
   try {
     return readFileSync(mapFile(pid, kind), 'utf8');
   } catch (err) {
-    throw new IdMapError('EREAD', `cannot read ${mapFile(pid, kind)}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new IdMapError(
+      'ERR_MAP_READ',
+      `cannot read ${mapFile(pid, kind)}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -37,7 +41,7 @@ function writeOnce(file: string, text: string): void {
     const n = writeSync(fd, buf, 0, buf.length, null);
     if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
   } catch (err) {
-    throw new IdMapError('EWRITE', `cannot write ${file}: ${(err as Error).message}`, {
+    throw new IdMapError('ERR_MAP_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
       cause: err,
     });
   } finally {

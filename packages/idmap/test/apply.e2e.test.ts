@@ -107,7 +107,7 @@ describe('subordinate ids through newuidmap/newgidmap', () => {
     targets.push(target);
     const out = await apply(user, target, 'refused');
     expect(out.error?.name).toBe('IdMapError');
-    expect(out.error?.code).toBe('EHELPER');
+    expect(out.error?.code).toBe('ERR_HELPER_FAILED');
     expect(out.error?.helperMessage).toMatch(/^newuidmap: /);
     expect(out.error?.message).toContain(out.error?.helperMessage);
     expect(out.read.uid).toBe('');
@@ -163,14 +163,14 @@ describe('the single mapping (step 2) and the fallback', () => {
     const map = computeIdMap({ hostId: 1001, ranges: [{ start: 100000, count: 10 }] });
     await expect(applyIdMap(1, 'uid', map, { method: 'helper', path })).rejects.toMatchObject({
       name: 'IdMapError',
-      code: 'ENOTPRIVILEGED',
+      code: 'ERR_HELPER_NOT_PRIVILEGED',
     });
     await expect(
       applyIdMap(1, 'uid', map, { method: 'helper', path: '/nonexistent' }),
     ).rejects.toBeInstanceOf(IdMapError);
     await expect(
       applyIdMap(1, 'uid', map, { method: 'helper', path: '/nonexistent' }),
-    ).rejects.toMatchObject({ code: 'ENOHELPER' });
+    ).rejects.toMatchObject({ code: 'ERR_NO_HELPER' });
   });
 
   it('recognises a helper given file capabilities instead of the setuid bit (as Fedora ships it)', async () => {

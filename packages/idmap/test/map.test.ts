@@ -125,11 +125,15 @@ describe('computeIdMap: the rule of step 4', () => {
   it('rejects a container id outside what can be mapped', () => {
     const r = [{ start: 100000, count: 10 }];
     expect(codeOf(() => computeIdMap({ hostId: 1, containerId: MAX_ID + 1, ranges: r }))).toBe(
-      'ERANGE',
+      'ERR_ID_RANGE',
     );
-    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: -1, ranges: r }))).toBe('ERANGE');
-    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: 1.5, ranges: r }))).toBe('ERANGE');
-    expect(codeOf(() => computeIdMap({ hostId: 2 ** 32, ranges: r }))).toBe('ERANGE');
+    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: -1, ranges: r }))).toBe(
+      'ERR_ID_RANGE',
+    );
+    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: 1.5, ranges: r }))).toBe(
+      'ERR_ID_RANGE',
+    );
+    expect(codeOf(() => computeIdMap({ hostId: 2 ** 32, ranges: r }))).toBe('ERR_ID_RANGE');
   });
 
   it('rejects overlapping subordinate ranges, and a range holding the user itself', () => {
@@ -143,16 +147,18 @@ describe('computeIdMap: the rule of step 4', () => {
           ],
         }),
       ),
-    ).toBe('EOVERLAP');
+    ).toBe('ERR_ID_OVERLAP');
     expect(
       codeOf(() => computeIdMap({ hostId: 100005, ranges: [{ start: 100000, count: 10 }] })),
-    ).toBe('EOVERLAP');
+    ).toBe('ERR_ID_OVERLAP');
   });
 
   it('rejects more than 340 lines', () => {
     const ranges = Array.from({ length: 340 }, (_, i) => ({ start: 10 + 2 * i, count: 1 }));
     expect(computeIdMap({ hostId: 1, containerId: null, ranges })).toHaveLength(340);
-    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: 5000, ranges }))).toBe('ETOOMANY');
+    expect(codeOf(() => computeIdMap({ hostId: 1, containerId: 5000, ranges }))).toBe(
+      'ERR_ID_TOO_MANY',
+    );
   });
 
   it('rejects a map whose text reaches a page, though it has fewer than 340 lines', () => {
@@ -166,20 +172,22 @@ describe('computeIdMap: the rule of step 4', () => {
       hostId: r.start,
       count: 1,
     }));
-    expect(codeOf(() => validateIdMap(map))).toBe('ETOOMANY');
+    expect(codeOf(() => validateIdMap(map))).toBe('ERR_ID_TOO_MANY');
   });
 });
 
 describe('validateIdMap', () => {
   it('accepts a valid map and rejects empty maps, bad counts, overflow and overlap', () => {
     expect(() => validateIdMap([{ containerId: 0, hostId: 1000, count: 1 }])).not.toThrow();
-    expect(codeOf(() => validateIdMap([]))).toBe('EEMPTY');
-    expect(codeOf(() => validateIdMap([{ containerId: 0, hostId: 1, count: 0 }]))).toBe('ERANGE');
+    expect(codeOf(() => validateIdMap([]))).toBe('ERR_ID_EMPTY');
+    expect(codeOf(() => validateIdMap([{ containerId: 0, hostId: 1, count: 0 }]))).toBe(
+      'ERR_ID_RANGE',
+    );
     expect(codeOf(() => validateIdMap([{ containerId: MAX_ID, hostId: 1, count: 2 }]))).toBe(
-      'ERANGE',
+      'ERR_ID_RANGE',
     );
     expect(codeOf(() => validateIdMap([{ containerId: 0, hostId: MAX_ID, count: 2 }]))).toBe(
-      'ERANGE',
+      'ERR_ID_RANGE',
     );
     expect(
       codeOf(() =>
@@ -188,7 +196,7 @@ describe('validateIdMap', () => {
           { containerId: 9, hostId: 200, count: 1 },
         ]),
       ),
-    ).toBe('EOVERLAP');
+    ).toBe('ERR_ID_OVERLAP');
   });
 });
 
@@ -230,7 +238,7 @@ describe('text forms and translation', () => {
     expect(parseIdMap(formatProcIdMap(map))).toEqual(map);
     expect(parseIdMap(formatIdMap(map))).toEqual(map);
     expect(parseIdMap('')).toEqual([]);
-    expect(codeOf(() => parseIdMap('0 1000\n'))).toBe('EREAD');
+    expect(codeOf(() => parseIdMap('0 1000\n'))).toBe('ERR_MAP_READ');
   });
 
   it('translates ids both ways', () => {

@@ -1,15 +1,12 @@
-import { errno as E, syscall as SYS } from '@rootless-ts/constants';
+import { errno as E, fcntl as F, syscall as SYS } from '@rootless-ts/constants';
 import { errnoError } from './errors.js';
 import { check, fn } from './library.js';
 import { layout, writeField } from './structs.js';
 import { checkedSyscall } from './syscall.js';
 
-/** AT_FDCWD is -100 on every Linux architecture. */
-const AT_FDCWD = -100;
-
 /** `open(2)`; mode matters only with O_CREAT or O_TMPFILE. */
 export function open(path: string, flags: number, mode = 0): number {
-  return openAt(AT_FDCWD, path, flags, mode, 'open');
+  return openAt(F.AT_FDCWD, path, flags, mode, 'open');
 }
 
 /** `openat(2)`. */

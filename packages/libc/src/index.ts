@@ -6,7 +6,17 @@ export {
   clone,
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
-export { ErrnoError, errnoError, isErrnoError } from './errors.js';
+export {
+  ErrnoError,
+  type ErrnoFields,
+  errnoError,
+  errnoFields,
+  errorChain,
+  formatErrorChain,
+  isErrnoError,
+  RootlessTsError,
+  wrapError,
+} from './errors.js';
 export { type ReceivedFds, recvFds, sendFds } from './fdpass.js';
 export {
   close,

@@ -1,20 +1,16 @@
+import { RootlessTsError } from '@rootless-ts/libc';
+
 /**
  * The one error type of this package. Plans and volume specs fail before anything is mounted
  * (`op` is 'volume' or 'plan'); the apply layer fails with the operation that was being applied,
  * the path it was working on, and the errno code of the failing call when there was one.
  */
-export class MountError extends Error {
-  override readonly name = 'MountError';
+export class MountError extends RootlessTsError {
   /** What was being done: a MountOp kind ('bind', 'mount', 'pivotRoot', ...), 'volume' or 'plan'. */
   readonly op: string;
-  /** The path the failure is about (a container path for targets, a host path for sources). */
-  readonly path: string | undefined;
-  /** errno name of the failing system call ('EPERM', 'ENOENT', ...), when one failed. */
-  readonly code: string | undefined;
-  /** errno number of the failing system call, when one failed. */
-  readonly errno: number | undefined;
-  /** Name of the failing system call, when one failed. */
-  readonly syscall: string | undefined;
+  // path: the path the failure is about (a container path for targets, a host path for
+  // sources); code, errno, syscall: those of the failing system call, when one failed (from
+  // RootlessTsError, the base error of every package).
 
   constructor(
     op: string,
@@ -27,12 +23,8 @@ export class MountError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(message, details);
     this.op = op;
-    this.path = details.path;
-    this.code = details.code;
-    this.errno = details.errno;
-    this.syscall = details.syscall;
   }
 }
 

@@ -1,3 +1,4 @@
+import { errnoFields } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { pathComponents, splitParent } from './paths.js';
 import { IN_ROOT, IN_ROOT_NO_SYMLINKS, O_PATH_CLOEXEC } from './sys.js';
@@ -226,17 +227,10 @@ export class RootResolver {
   }
 
   error(op: string, target: string, e: unknown, what: string): MountError {
-    const code = codeOf(e);
     const detail = e instanceof Error ? `: ${e.message}` : '';
     return new MountError(op, `${op} ${target}: ${what}${detail}`, {
+      ...errnoFields(e),
       path: target,
-      ...(code !== undefined ? { code } : {}),
-      ...(typeof (e as { errno?: unknown })?.errno === 'number'
-        ? { errno: Math.abs((e as { errno: number }).errno) }
-        : {}),
-      ...(typeof (e as { syscall?: unknown })?.syscall === 'string'
-        ? { syscall: (e as { syscall: string }).syscall }
-        : {}),
       cause: e,
     });
   }

@@ -1,4 +1,4 @@
-import { close, mount, mountSetattr, open, statfs, umount2 } from '@rootless-ts/libc';
+import { close, errnoFields, mount, mountSetattr, open, statfs, umount2 } from '@rootless-ts/libc';
 import { MountError } from './errors.js';
 import { attach, cloneTree, setAttrs } from './newapi.js';
 import { F, lockedMsFlags, M, O_PATH_CLOEXEC, propagationFlag } from './sys.js';
@@ -14,18 +14,12 @@ import type { Propagation } from './types.js';
 /** Wraps a libc error into a MountError naming the operation and path. */
 export function wrapError(op: string, path: string, e: unknown, what = ''): MountError {
   if (e instanceof MountError) return e;
-  const err = e as { code?: string; errno?: number; syscall?: string; message?: string };
-  return new MountError(
-    op,
-    `${op} ${path}${what ? `: ${what}` : ''}: ${err?.message ?? String(e)}`,
-    {
-      path,
-      ...(err?.code !== undefined ? { code: err.code } : {}),
-      ...(typeof err?.errno === 'number' ? { errno: Math.abs(err.errno) } : {}),
-      ...(err?.syscall !== undefined ? { syscall: err.syscall } : {}),
-      cause: e,
-    },
-  );
+  const message = e instanceof Error ? e.message : String(e);
+  return new MountError(op, `${op} ${path}${what ? `: ${what}` : ''}: ${message}`, {
+    ...errnoFields(e),
+    path,
+    cause: e,
+  });
 }
 
 function guarded<T>(op: string, path: string, fn: () => T): T {

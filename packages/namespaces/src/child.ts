@@ -1,3 +1,9 @@
+/**
+ * The operations of the container's first process, one function per row of the table in
+ * steps.ts (read that first: it says in what order they run and why). They run in the clone
+ * child (PID 1 of the new pid namespace), in the launcher's memory, and must stay synchronous:
+ * the event loop is frozen there.
+ */
 import {
   accessSync,
   constants as fsConstants,
@@ -5,10 +11,12 @@ import {
   readlinkSync,
   statSync,
 } from 'node:fs';
-import { fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
+import { errno as E, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { type SerializedError, type SpawnStep, serializeError } from './errors.js';
 import type { LaunchConfig } from './protocol.js';
+import type { ChildStepName } from './step-names.js';
+import type { Undo } from './steps.js';
 import type { SyncChannel } from './sync-channel.js';
 
 /** What a setup hook receives, in the child, synchronously, before the program is executed. */
@@ -29,113 +37,14 @@ export interface SetupContext {
   sendFd(fd: number): void;
 }
 
-export type SetupHook = (ctx: SetupContext) => void;
-
-class StepError extends Error {
-  constructor(
-    readonly serialized: SerializedError,
-    readonly status: number,
-  ) {
-    super(serialized.message);
-  }
-}
-
-function step<T>(name: SpawnStep, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof StepError) throw e;
-    throw new StepError(serializeError(name, e), 1);
-  }
-}
-
 /**
- * Runs in the clone child (PID 1 of the new pid namespace), in the launcher's memory, until the
- * program is executed. Returns the child's exit status when it gives up; never returns after a
- * successful execve. It must stay synchronous: the event loop is frozen here.
+ * A setup hook. It may return an undo: when a later step fails (a hook after it, the working
+ * directory, the program not found), the undos run in reverse order, as root inside, before the
+ * child exits, so that what the hook changed outside the child (mount points made in an image)
+ * is put back.
  */
-export function runChild(
-  cfg: LaunchConfig,
-  hooks: SetupHook[],
-  channel: SyncChannel,
-  join?: JoinFds,
-): number {
-  try {
-    // The child must not outlive the parent during the setup either (a hook may block): every
-    // change of the effective ids clears the death signal, so it is set again after each one.
-    const dieWithParent = () => {
-      if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
-    };
-    step('credentials', dieWithParent);
-    // readlink of /proc/self still goes through the host's procfs: the host pid,
-    // which newuidmap/newgidmap need.
-    const hostPid = step('identity', () => Number(readlinkSync('/proc/self')));
-    // What the id maps allow is read through /proc while it is still the host's: after joining a
-    // mount namespace, or after the setup hooks (a pivot_root), /proc/self may be missing or
-    // belong to another pid namespace. When entering, the maps are already final.
-    let ids = join ? step('credentials', readIdMaps) : undefined;
-    if (join) step('join', () => joinRest(join));
-    channel.send({
-      t: 'pid',
-      pid: hostPid,
-      ...(join?.intermediate ? { intermediate: join.intermediate } : {}),
-    });
-    if (channel.receive()?.t !== 'mapped') return 1;
-
-    // The id the invoking user was mapped to: the program's default identity.
-    const own = { uid: libc.getuid(), gid: libc.getgid() };
-    // Credentials are only ours to choose inside a user namespace we created or joined.
-    const inUserns =
-      cfg.namespaces.includes('user') || (join?.early.some((ns) => ns.kind === 'user') ?? false);
-    const mapped = inUserns && own.uid !== OVERFLOW_ID;
-    // Become root inside for the setup, where root is mapped (full capabilities are ours anyway
-    // as the namespace's creator; this makes files the hooks create belong to root inside).
-    ids ??= step('credentials', readIdMaps);
-    if (mapped && ids.rootMapped) {
-      step('credentials', () => {
-        libc.setresgid(0, 0, 0);
-        libc.setresuid(0, 0, 0);
-        dieWithParent();
-      });
-    }
-
-    if (cfg.hostname !== undefined) step('hostname', () => libc.sethostname(cfg.hostname!));
-    if (cfg.domainname !== undefined) step('hostname', () => libc.setdomainname(cfg.domainname!));
-
-    const ctx: SetupContext = {
-      config: undefined,
-      hostPid,
-      namespaces: cfg.namespaces,
-      argv: cfg.argv,
-      env: cfg.env,
-      sendFd: (fd) => {
-        libc.sendFds(cfg.fdChannel, [fd], 'f');
-      },
-    };
-    cfg.setup.forEach((spec, i) => {
-      step('setup', () => hooks[i]!({ ...ctx, config: spec.config }));
-    });
-
-    if (mapped) step('credentials', () => takeCredentials(cfg, own, ids.groupsAllowed));
-    step('chdir', () => libc.chdir(cfg.cwd));
-    step('credentials', () => {
-      if (cfg.noNewPrivileges) libc.prctl(PR.PR_SET_NO_NEW_PRIVS, 1);
-      // Set after the final credentials, which clear it (prctl(2)); the parent's death before
-      // this point is seen as EOF on the channel below.
-      dieWithParent();
-    });
-
-    channel.send({ t: 'ready' });
-    if (channel.receive()?.t !== 'exec') return 1;
-    return execProgram(cfg, channel);
-  } catch (e) {
-    const err = e instanceof StepError ? e : new StepError(serializeError('setup', e), 1);
-    channel.trySend({ t: 'error', error: err.serialized });
-    return err.status;
-  }
-}
-
-const OVERFLOW_ID = 65534;
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without an undo returns nothing.
+export type SetupHook = (ctx: SetupContext) => Undo | void;
 
 /** Namespace descriptors of the process being entered, opened by the launcher before cloning. */
 export interface JoinFds {
@@ -146,14 +55,57 @@ export interface JoinFds {
   intermediate?: number;
 }
 
-function joinRest(join: JoinFds): void {
-  for (const ns of join.rest) {
-    try {
-      libc.setns(ns.fd, ns.flag);
-    } catch (e) {
-      throw Object.assign(e as Error, { path: `/proc/<pid>/ns/${ns.kind}` });
-    }
-  }
+/** The state the rows share. */
+export interface ChildContext {
+  readonly cfg: LaunchConfig;
+  readonly hooks: readonly SetupHook[];
+  readonly channel: SyncChannel;
+  readonly join: JoinFds | undefined;
+  hostPid: number;
+  /** Whether root is mapped and setgroups allowed (read before /proc may change). */
+  ids?: { rootMapped: boolean; groupsAllowed: boolean };
+  /** The ids the invoking user is mapped to: the program's default identity. */
+  own: { uid: number; gid: number };
+  /** Whether the credentials are ours to choose (a user namespace we created or joined, mapped). */
+  mapped: boolean;
+  /** The ids before switch-user, to go back to. */
+  before?: { uid: number; gid: number };
+  /** What execve will be given: argv[0] found on the search path. */
+  program?: string;
+  /** Registers an undo for the row being run (set by the runner). */
+  defer(undo: Undo): void;
+  /** Sets the death signal again where the launch asks for it (an id change clears it). */
+  keepDeathSignal(): void;
+}
+
+/** The overflow id: what an unmapped id shows as. */
+const OVERFLOW_ID = 65534;
+
+export function newContext(
+  cfg: LaunchConfig,
+  hooks: readonly SetupHook[],
+  channel: SyncChannel,
+  join: JoinFds | undefined,
+): ChildContext {
+  return {
+    cfg,
+    hooks,
+    channel,
+    join,
+    hostPid: 0,
+    own: { uid: OVERFLOW_ID, gid: OVERFLOW_ID },
+    mapped: false,
+    defer: () => {},
+    keepDeathSignal: () => {
+      if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+    },
+  };
+}
+
+// readlink of /proc/self still goes through the host's procfs: the host pid (the new pid
+// namespace has no procfs of its own yet).
+export function readIdentity(c: ChildContext): void {
+  c.hostPid = Number(readlinkSync('/proc/self'));
 }
 
 function isMapped(id: number, file: string): boolean {
@@ -166,35 +118,183 @@ function isMapped(id: number, file: string): boolean {
     });
 }
 
-/** Whether root is mapped (uid and gid) and setgroups is allowed in this user namespace. */
-function readIdMaps(): { rootMapped: boolean; groupsAllowed: boolean } {
-  return {
+/**
+ * Whether root is mapped (uid and gid) and setgroups is allowed in this user namespace. Read
+ * through /proc while it is still the host's: after joining a mount namespace, or after the
+ * setup hooks (a pivot_root), /proc/self may be missing or belong to another pid namespace.
+ */
+export function readIdMaps(c: ChildContext): void {
+  c.ids = {
     rootMapped: isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map'),
     groupsAllowed: readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow',
   };
 }
 
-function takeCredentials(
-  cfg: LaunchConfig,
-  own: { uid: number; gid: number },
-  groupsAllowed: boolean,
-): void {
-  const uid = cfg.uid ?? own.uid;
-  const gid = cfg.gid ?? own.gid;
+export function joinRest(c: ChildContext): void {
+  for (const ns of c.join?.rest ?? []) {
+    try {
+      libc.setns(ns.fd, ns.flag);
+    } catch (e) {
+      throw libc.wrapError(e, `joining the ${ns.kind} namespace`, {
+        path: `/proc/<pid>/ns/${ns.kind}`,
+      });
+    }
+  }
+}
+
+export function waitMapped(c: ChildContext): void {
+  c.channel.reportPid(c.hostPid, c.join?.intermediate);
+  c.channel.waitMapped();
+  c.own = { uid: libc.getuid(), gid: libc.getgid() };
+  // Credentials are only ours to choose inside a user namespace we created or joined.
+  const inUserns =
+    c.cfg.namespaces.includes('user') || (c.join?.early.some((ns) => ns.kind === 'user') ?? false);
+  c.mapped = inUserns && c.own.uid !== OVERFLOW_ID;
+  if (!c.ids) readIdMaps(c);
+}
+
+export function becomeRoot(c: ChildContext): void {
+  if (!c.ids?.rootMapped) return;
+  libc.setresgid(0, 0, 0);
+  libc.setresuid(0, 0, 0);
+  c.keepDeathSignal();
+}
+
+export function setHostname(c: ChildContext): void {
+  if (c.cfg.hostname !== undefined) libc.sethostname(c.cfg.hostname);
+  if (c.cfg.domainname !== undefined) libc.setdomainname(c.cfg.domainname);
+}
+
+export function runHooks(c: ChildContext): void {
+  const ctx = {
+    hostPid: c.hostPid,
+    namespaces: c.cfg.namespaces,
+    argv: c.cfg.argv,
+    env: c.cfg.env,
+    sendFd: (fd: number) => {
+      libc.sendFds(c.cfg.fdChannel, [fd], 'f');
+    },
+  };
+  c.cfg.setup.forEach((spec, i) => {
+    const undo = c.hooks[i]!({ ...ctx, config: spec.config });
+    if (typeof undo === 'function') c.defer(undo);
+  });
+}
+
+/**
+ * Takes the final uid, gid and groups as real and effective ids, keeping the current ones (root
+ * inside, where it is mapped) as the saved ids: the effective capabilities are gone, so the
+ * working directory and the program are checked with the final user's rights, yet the undo can
+ * go back to root and get them back for the other undos.
+ */
+export function switchUser(c: ChildContext): void {
+  const uid = c.cfg.uid ?? c.own.uid;
+  const gid = c.cfg.gid ?? c.own.gid;
+  const before = { uid: libc.getuid(), gid: libc.getgid() };
   // Host supplementary groups must not leak in. Where setgroups is denied (the single mapping),
   // they cannot be dropped; they show as nogroup, as with podman.
-  if (groupsAllowed) libc.setgroups(cfg.groups ?? []);
-  else if (cfg.groups && cfg.groups.length > 0) {
-    throw Object.assign(
-      new Error('supplementary groups need setgroups, which this id mapping denies'),
-      {
-        code: 'EPERM',
-        syscall: 'setgroups',
-      },
+  if (c.ids?.groupsAllowed) libc.setgroups(c.cfg.groups ?? []);
+  else if (c.cfg.groups && c.cfg.groups.length > 0) {
+    throw new libc.RootlessTsError(
+      'supplementary groups need setgroups, which this id mapping denies',
+      { errno: E.EPERM, code: 'EPERM', syscall: 'setgroups' },
     );
   }
+  c.before = before;
+  libc.setresgid(gid, gid, before.gid);
+  libc.setresuid(uid, uid, before.uid);
+  c.keepDeathSignal();
+}
+
+/** Back to the ids before switch-user (root inside), with their capabilities. */
+export function switchBack(c: ChildContext): void {
+  const before = c.before;
+  if (!before) return;
+  libc.setresuid(before.uid, before.uid, before.uid);
+  libc.setresgid(before.gid, before.gid, before.gid);
+  c.keepDeathSignal();
+}
+
+export function enterCwd(c: ChildContext): void {
+  libc.chdir(c.cfg.cwd);
+}
+
+/**
+ * argv[0] as execvp finds it: with a slash, as it is; else the first executable regular file
+ * of that name in the search path. Fails with the errno execve would give (ENOENT: not found;
+ * EACCES: found but not executable, or not a regular file), checked as the final user.
+ */
+export function resolveProgram(c: ChildContext): void {
+  const file = c.cfg.argv[0]!;
+  const fail = (errno: number, code: string): never => {
+    throw new libc.RootlessTsError(
+      `${file}: ${code === 'ENOENT' ? 'not found' : 'cannot be executed'}`,
+      {
+        errno,
+        code,
+        syscall: 'execve',
+        path: file,
+      },
+    );
+  };
+  if (file.includes('/')) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(file);
+    } catch (e) {
+      const f = libc.errnoFields(e);
+      fail(f.errno ?? E.ENOENT, f.code ?? 'ENOENT');
+      return;
+    }
+    if (!st.isFile() || !executable(file)) fail(E.EACCES, 'EACCES');
+    c.program = file;
+    return;
+  }
+  let denied = false;
+  for (const dir of c.cfg.searchPath.split(':')) {
+    const candidate = `${dir || '.'}/${file}`;
+    try {
+      if (!statSync(candidate).isFile()) continue;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+      continue;
+    }
+    if (executable(candidate)) {
+      c.program = candidate;
+      return;
+    }
+    denied = true;
+  }
+  if (denied) fail(E.EACCES, 'EACCES');
+  fail(E.ENOENT, 'ENOENT');
+}
+
+/** access(X_OK) with the real ids, which switch-user made the final ones. */
+function executable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The saved ids become the final ones: no way back to root, no capability left. */
+export function lockUser(c: ChildContext): void {
+  const uid = libc.getuid();
+  const gid = libc.getgid();
   libc.setresgid(gid, gid, gid);
   libc.setresuid(uid, uid, uid);
+  c.keepDeathSignal();
+}
+
+export function setNoNewPrivs(): void {
+  libc.prctl(PR.PR_SET_NO_NEW_PRIVS, 1);
+}
+
+export function waitExec(c: ChildContext): void {
+  c.channel.reportReady();
+  c.channel.waitExec();
 }
 
 /**
@@ -214,46 +314,48 @@ function resetSignals(): void {
   libc.sigprocmask(signal.SIG_SETMASK, []);
 }
 
-function findProgram(file: string, searchPath: string): string {
-  if (file.includes('/')) return file;
-  let denied: string | undefined;
-  for (const dir of searchPath.split(':')) {
-    const candidate = `${dir || '.'}/${file}`;
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EACCES') denied ??= candidate;
-    }
-  }
-  // execve of the last candidate gives the right errno (EACCES or ENOENT) and message.
-  return denied ?? file;
+/** Exit status when the program cannot be executed: as shells give it. */
+export const EXIT_NOT_FOUND = 127;
+export const EXIT_CANNOT_EXECUTE = 126;
+
+export function execStatus(e: unknown): number {
+  return libc.errnoFields(e).code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
-function execProgram(cfg: LaunchConfig, channel: SyncChannel): number {
-  const program = cfg.argv[0]!;
-  try {
-    if (cfg.newSession) {
-      libc.setsid();
-      if (cfg.controllingTerminal !== undefined)
-        libc.ioctl(cfg.controllingTerminal, IO.TIOCSCTTY, 0);
-    }
-    // Node opens everything close-on-exec, 0-2 included: hand over 0..keepFds-1,
-    // keep the channel close-on-exec (its EOF confirms the exec), close everything else.
-    for (let fd = 0; fd < cfg.keepFds; fd++) libc.fcntl(fd, F.F_SETFD, 0);
-    libc.fcntl(channel.fd, F.F_SETFD, F.FD_CLOEXEC);
-    resetSignals();
-    // The fd channel and everything else above the channel: closed.
-    libc.closeRange(channel.fd + 1, 0xffffffff, 0);
-    const path = findProgram(program, cfg.searchPath);
-    libc.execve(path, cfg.argv, cfg.env);
-    throw new Error(`execve ${path} returned`);
-  } catch (e) {
-    const err = serializeError('exec', e);
-    if (err.syscall === 'execve') err.path = program;
-    channel.trySend({ t: 'error', error: err });
-    // As shells do: 127 for a program not found, 126 for one that cannot be executed.
-    return err.code === 'ENOENT' ? 127 : 126;
+export function execProgram(c: ChildContext): void {
+  const { cfg, channel } = c;
+  if (cfg.newSession) {
+    libc.setsid();
+    if (cfg.controllingTerminal !== undefined) libc.ioctl(cfg.controllingTerminal, IO.TIOCSCTTY, 0);
   }
+  // Node opens everything close-on-exec, 0-2 included: hand over 0..keepFds-1, keep the channel
+  // close-on-exec (its EOF confirms the exec), close everything else.
+  for (let fd = 0; fd < cfg.keepFds; fd++) libc.fcntl(fd, F.F_SETFD, 0);
+  libc.fcntl(channel.fd, F.F_SETFD, F.FD_CLOEXEC);
+  resetSignals();
+  // The fd channel and everything else above the channel: closed.
+  libc.closeRange(channel.fd + 1, 0xffffffff, 0);
+  const path = c.program ?? cfg.argv[0]!;
+  try {
+    libc.execve(path, cfg.argv, cfg.env);
+  } catch (e) {
+    throw libc.wrapError(e, `executing ${cfg.argv[0]}`, { path: cfg.argv[0]! });
+  }
+}
+
+/** Runs the undos in reverse; an undo that fails is added to the error's context. */
+export function undoAll(undos: Array<{ step: ChildStepName; undo: Undo }>, err: unknown): unknown {
+  let out = err;
+  for (const { step, undo } of undos.reverse()) {
+    try {
+      undo();
+    } catch (e) {
+      out = libc.wrapError(out, `undoing ${step} failed too (${libc.formatErrorChain(e)})`);
+    }
+  }
+  return out;
+}
+
+export function serializeStepError(step: SpawnStep, e: unknown): SerializedError {
+  return serializeError(step, e);
 }

@@ -1,71 +1,59 @@
-/** The handshake step at which starting a process failed. */
-export type SpawnStep =
-  | 'options'
-  | 'launcher'
-  | 'handshake'
-  | 'clone'
-  | 'idmap'
-  | 'identity'
-  | 'join'
-  | 'hostname'
-  | 'setup'
-  | 'credentials'
-  | 'chdir'
-  | 'exec';
+import {
+  type ErrnoFields,
+  errnoFields,
+  formatErrorChain,
+  RootlessTsError,
+} from '@rootless-ts/libc';
+import type { SpawnStep } from './step-names.js';
 
-/** An error as it crosses the channel between child, launcher and parent: plain data. */
-export interface SerializedError {
+export type { SpawnStep };
+
+/**
+ * An error as it crosses the channel between child, launcher and parent: plain data. `message`
+ * is the sender's whole chain of context as one line ("what: why: …").
+ */
+export interface SerializedError extends ErrnoFields {
   step: SpawnStep;
   message: string;
-  errno?: number;
-  code?: string;
-  syscall?: string;
-  path?: string;
-  dest?: string;
 }
 
 /**
- * Starting a process in new namespaces failed. `step` says where; errno, code, syscall and
- * path are set when a system call failed, as in Node's own errors.
+ * Starting a process in new namespaces failed. `step` says where, `detail` what went wrong
+ * there (the message is "step: detail"); errno, code, syscall, path and dest are those of the
+ * system call that failed, as in Node's own errors. `cause` is the error this one wraps when it
+ * was thrown in this process (an error from the child arrives as its one-line chain, `detail`).
  */
-export class SpawnError extends Error {
+export class SpawnError extends RootlessTsError {
   readonly step: SpawnStep;
-  readonly errno?: number;
-  readonly code?: string;
-  readonly syscall?: string;
-  readonly path?: string;
-  readonly dest?: string;
+  readonly detail: string;
 
   constructor(e: SerializedError, options?: { cause?: unknown }) {
-    super(`${e.step}: ${e.message}`, options);
-    this.name = 'SpawnError';
+    super(`${e.step}: ${e.message}`, {
+      ...errnoFields(e),
+      ...(options?.cause !== undefined ? { cause: options.cause } : {}),
+    });
     this.step = e.step;
-    if (e.errno !== undefined) this.errno = e.errno;
-    if (e.code !== undefined) this.code = e.code;
-    if (e.syscall !== undefined) this.syscall = e.syscall;
-    if (e.path !== undefined) this.path = e.path;
-    if (e.dest !== undefined) this.dest = e.dest;
+    this.detail = e.message;
   }
 }
 
 /** Turns anything thrown into the plain data that can cross the channel. */
 export function serializeError(step: SpawnStep, err: unknown): SerializedError {
   if (err instanceof SpawnError)
-    return { ...pick(err), step: err.step, message: err.message.replace(/^\w+: /, '') };
-  const e = err as Partial<SerializedError> & { message?: unknown; step?: unknown };
-  const out: SerializedError = {
-    step: typeof e?.step === 'string' ? (e.step as SpawnStep) : step,
-    message: typeof e?.message === 'string' ? e.message : String(err),
-  };
-  return { ...out, ...pick(e) };
+    return { ...errnoFields(err), step: err.step, message: err.detail };
+  return { ...errnoFields(err), step, message: formatErrorChain(err) };
 }
 
-function pick(e: Partial<SerializedError>): Partial<SerializedError> {
-  const out: Partial<SerializedError> = {};
-  if (typeof e.errno === 'number') out.errno = e.errno;
-  if (typeof e.code === 'string') out.code = e.code;
-  if (typeof e.syscall === 'string') out.syscall = e.syscall;
-  if (typeof e.path === 'string') out.path = e.path;
-  if (typeof e.dest === 'string') out.dest = e.dest;
-  return out;
+/** A SpawnError at `step` that wraps `cause`, saying `context` before the cause's own chain. */
+export function spawnError(
+  step: SpawnStep,
+  cause: unknown,
+  context?: string,
+  fields: ErrnoFields = {},
+): SpawnError {
+  const why = formatErrorChain(cause);
+  return new SpawnError(
+    { ...errnoFields(cause), ...fields, step, message: context ? `${context}: ${why}` : why },
+    { cause },
+  );
 }

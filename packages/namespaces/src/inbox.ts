@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
+import { errno as E } from '@rootless-ts/constants';
 import { SpawnError, type SpawnStep } from './errors.js';
-import { LineDecoder, type ToParent } from './protocol.js';
+import { decodeToParent, LineDecoder, type ToParent } from './protocol.js';
 
 export type InboxEvent =
   | ToParent
@@ -19,14 +20,15 @@ export class Inbox {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       try {
-        for (const m of this.decoder.push(chunk)) {
+        for (const raw of this.decoder.push(chunk)) {
+          const m = decodeToParent(raw);
           // A pooled launcher taken before it was warm says so first: nothing to wait for.
-          if ((m as ToParent).t !== 'warm') this.push(m as ToParent);
+          if (m.t !== 'warm') this.push(m);
         }
-      } catch {
+      } catch (e) {
         this.push({
           t: 'error',
-          error: { step: 'handshake', message: 'malformed message on the channel' },
+          error: { step: 'handshake', message: (e as Error).message, code: 'ERR_PROTOCOL' },
         });
       }
     });
@@ -54,6 +56,7 @@ export class Inbox {
             step,
             message: `timed out after ${timeoutMs} ms waiting for ${what}`,
             code: 'ETIMEDOUT',
+            errno: E.ETIMEDOUT,
           }),
         );
       }, timeoutMs);
@@ -62,5 +65,64 @@ export class Inbox {
         resolve(e);
       };
     });
+  }
+}
+
+/**
+ * The parent's end of the channel: one named wait per transition of the protocol, each with
+ * its deadline, each failing with a SpawnError that names the step (the child's own error when
+ * it sent one, the launcher's death, the channel's end, or the deadline).
+ */
+export class ParentEnd {
+  /** Set once the parent kills the launcher itself: its exit is then no failure. */
+  launcherExitExpected = false;
+
+  constructor(readonly inbox: Inbox) {}
+
+  /** The child's host pid (and the intermediate process's, entering a pid namespace). */
+  async waitPid(ms: number): Promise<{ pid: number; intermediate?: number }> {
+    const m = await this.expect('handshake', ms, "the child's pid", 'pid');
+    return m as { pid: number; intermediate?: number };
+  }
+
+  /** The child has run its setup and taken its final credentials. */
+  async waitReady(ms: number): Promise<void> {
+    await this.expect('setup', ms, 'the child to be set up', 'ready');
+  }
+
+  /** The channel's end after `exec`: the child's copy was close-on-exec, so the exec happened. */
+  async waitExecConfirmed(ms: number): Promise<void> {
+    await this.expect('exec', ms, 'the exec to be confirmed', 'eof');
+  }
+
+  private async expect(
+    step: 'handshake' | 'setup' | 'exec',
+    ms: number,
+    what: string,
+    wanted: InboxEvent['t'],
+  ): Promise<InboxEvent> {
+    let e = await this.inbox.next(step, ms, what);
+    if (e.t === wanted) return e;
+    if (e.t === 'eof' && !this.launcherExitExpected) {
+      // The launcher's death closes the channel and is reported by libuv, in either order:
+      // give the second event a moment, so that the cause is named rightly.
+      const next = await this.inbox.next(step, 500, what).catch(() => e);
+      if (next.t === 'launcher-exit') e = next;
+    }
+    if (e.t === 'error') throw new SpawnError(e.error);
+    if (e.t === 'launcher-exit') {
+      throw new SpawnError({
+        step: 'launcher',
+        message: `the launcher exited unexpectedly (${e.signal ? `signal ${e.signal}` : `status ${e.code}`}) while waiting for ${what}`,
+      });
+    }
+    if (e.t !== 'eof') {
+      throw new SpawnError({
+        step,
+        message: `unexpected message ${e.t} while waiting for ${what}`,
+        code: 'ERR_PROTOCOL',
+      });
+    }
+    throw new SpawnError({ step, message: `the channel closed while waiting for ${what}` });
   }
 }

@@ -1,4 +1,10 @@
-export type { SetupContext, SetupHook } from './child.js';
+export {
+  type ChildContext,
+  EXIT_CANNOT_EXECUTE,
+  EXIT_NOT_FOUND,
+  type SetupContext,
+  type SetupHook,
+} from './child.js';
 export { type SerializedError, SpawnError, type SpawnStep } from './errors.js';
 export { mapIds, rootlessIdMap } from './idmap.js';
 export {
@@ -15,8 +21,22 @@ export {
   type NamespaceKind,
   parseNamespaceKind,
 } from './kinds.js';
-export { createLauncherPool, type LauncherPool, type LauncherPoolOptions } from './pool.js';
-export type { LaunchConfig, SetupHookSpec } from './protocol.js';
+export {
+  createLauncherPool,
+  type LauncherPool,
+  type LauncherPoolOptions,
+  type PooledLauncher,
+} from './pool.js';
+export {
+  checkLaunchConfig,
+  decodeToChild,
+  decodeToParent,
+  type LaunchConfig,
+  ProtocolError,
+  type SetupHookSpec,
+  type ToChild,
+  type ToParent,
+} from './protocol.js';
 export type { ExitStatus } from './reaper.js';
 export {
   type EnterOptions,
@@ -29,3 +49,5 @@ export {
   type StdioSpec,
   spawn,
 } from './spawn.js';
+export type { LauncherChannels } from './stdio.js';
+export { CHILD_STEPS, type ChildStep, type ChildStepName, type Undo } from './steps.js';

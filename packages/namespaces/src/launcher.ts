@@ -18,10 +18,11 @@ import { readlinkSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { type JoinFds, runChild, type SetupHook } from './child.js';
+import type { JoinFds, SetupHook } from './child.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
 import { FD_CHUNK, type LaunchConfig, type SetupHookSpec } from './protocol.js';
+import { runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
@@ -47,11 +48,15 @@ function waitToBeTaken(channel: SyncChannel, fdChannel: number, parent: number):
   // it clones (a worker_thread's end counts as the parent's death: the README's caveat).
   libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
   if (libc.getppid() !== parent) return null;
-  channel.trySend({ t: 'warm' });
-  const m = channel.receive();
-  if (m?.t !== 'fds') return null;
+  channel.reportWarm();
+  let count: number;
+  try {
+    count = channel.waitFds();
+  } catch {
+    return null;
+  }
   const fds: number[] = [];
-  while (fds.length < m.count) {
+  while (fds.length < count) {
     const got = libc.recvFds(fdChannel, { maxFds: FD_CHUNK, maxData: 1 });
     if (got.data.length === 0) return null;
     fds.push(...got.fds);
@@ -90,7 +95,7 @@ function placeFds(
     for (const fd of [...program, ch, fdCh]) libc.close(fd);
     return channel.movedTo(keepFds);
   } catch (e) {
-    reply.trySend({ t: 'error', error: serializeError('launcher', e) });
+    reply.reportError(serializeError('launcher', e));
     return null;
   }
 }
@@ -103,16 +108,17 @@ async function main(): Promise<number> {
     received = waitToBeTaken(channel, channelFd + 1, Number(process.argv[4]));
     if (!received) return 2;
   }
-  const first = channel.receive();
-  if (first?.t !== 'config') return 2;
-  const cfg = first.config;
+  let cfg: LaunchConfig;
+  try {
+    cfg = channel.waitConfig();
+  } catch (e) {
+    channel.reportError(serializeError('launcher', e));
+    return 2;
+  }
   if (received && received.length !== cfg.keepFds) {
-    channel.trySend({
-      t: 'error',
-      error: {
-        step: 'launcher',
-        message: `received ${received.length} descriptors for the program, not ${cfg.keepFds}`,
-      },
+    channel.reportError({
+      step: 'launcher',
+      message: `received ${received.length} descriptors for the program, not ${cfg.keepFds}`,
     });
     return 1;
   }
@@ -127,7 +133,7 @@ async function main(): Promise<number> {
   try {
     hooks = await Promise.all(cfg.setup.map(loadHook));
   } catch (e) {
-    channel.trySend({ t: 'error', error: serializeError('setup', e) });
+    channel.reportError(serializeError('setup', e));
     return 1;
   }
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
@@ -145,7 +151,7 @@ async function main(): Promise<number> {
       );
     }
   } catch (e) {
-    channel.trySend({ t: 'error', error: serializeError(cfg.join ? 'join' : 'clone', e) });
+    channel.reportError(serializeError(cfg.join ? 'join' : 'clone', e));
     return 1;
   }
   // Reached only when the child gave up before exec (it reported why).
@@ -198,7 +204,7 @@ function runJoiner(
     });
     return 0;
   } catch (e) {
-    channel.trySend({ t: 'error', error: serializeError('join', e) });
+    channel.reportError(serializeError('join', e));
     return 1;
   }
 }
@@ -207,10 +213,7 @@ main().then(
   (code) => process.exit(code),
   (e) => {
     // A bug of ours: tell the parent rather than the program's stderr.
-    new SyncChannel(Number(process.argv[2])).trySend({
-      t: 'error',
-      error: serializeError('launcher', e),
-    });
+    new SyncChannel(Number(process.argv[2])).reportError(serializeError('launcher', e));
     process.exit(1);
   },
 );

@@ -4,7 +4,7 @@ import { fcntl as F, socket as S } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { SpawnError } from './errors.js';
 import { launcherPath } from './launcher-path.js';
-import { LineDecoder, type ToParent } from './protocol.js';
+import { decodeToParent, LineDecoder } from './protocol.js';
 import type { LauncherChannels } from './stdio.js';
 
 export interface LauncherPoolOptions {
@@ -20,6 +20,13 @@ export interface LauncherPoolOptions {
  */
 export interface LauncherPool {
   readonly size: number;
+  /** The Node binary its launchers run: a spawn asking for another one does not take from it. */
+  readonly nodePath: string;
+  /**
+   * Hands over a started launcher (warm if there is one), now the caller's; undefined when
+   * there is none. A spawn calls it once per try.
+   */
+  take(): PooledLauncher | undefined;
   /** Starts launchers up to `size`; resolves once each has loaded its modules (or died). */
   ready(): Promise<void>;
   /** Kills the waiting launchers and resolves once they are gone. Spawns after this start their own. */
@@ -181,7 +188,7 @@ export class Pool implements LauncherPool {
     const onData = (chunk: string) => {
       try {
         for (const msg of m.decoder.push(chunk)) {
-          if ((msg as ToParent).t === 'warm') m.warm = true;
+          if (decodeToParent(msg).t === 'warm') m.warm = true;
         }
       } catch {
         return onGone();

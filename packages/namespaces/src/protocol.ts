@@ -1,21 +1,26 @@
-import type { SerializedError } from './errors.js';
-import type { NamespaceKind } from './kinds.js';
+import type { SerializedError, SpawnStep } from './errors.js';
+import { NAMESPACE_KINDS, type NamespaceKind } from './kinds.js';
+import { isSpawnStep } from './step-names.js';
 
 /**
  * The handshake between the parent (library process), the launcher and the container child,
- * as newline-delimited JSON over one socketpair:
+ * as newline-delimited JSON over one socketpair. One named wait per transition (channel.ts):
  *
  *   launcher → parent   : warm (a pooled launcher only: started, modules loaded, waiting)
  *   parent   → launcher : fds (a pooled launcher only: the program's descriptors 0..count-1
  *                         were sent on the fd channel with SCM_RIGHTS, in order)
  *   parent   → launcher : config
- *   child    → parent   : pid (its host pid)
+ *   child    → parent   : pid (its host pid; with enter() into a pid namespace, also the host
+ *                         pid of the intermediate process that cloned it)
  *   parent   → child    : mapped (after writing uid_map/gid_map, or at once without a mapping)
  *   child    → parent   : ready (set up, final credentials taken)
  *   parent              : kills the launcher, waits until it is gone
  *   parent   → child    : exec
  *   child               : execve; the channel is close-on-exec, so EOF confirms the exec
  *   any      → parent   : error (then the sender exits)
+ *
+ * Every message is checked when it is decoded (decodeToChild, decodeToParent): a malformed one
+ * is a ProtocolError, never a cast.
  */
 export type ToChild =
   | { t: 'fds'; count: number }
@@ -24,7 +29,7 @@ export type ToChild =
   | { t: 'exec' };
 export type ToParent =
   | { t: 'warm' }
-  | { t: 'pid'; pid: number }
+  | { t: 'pid'; pid: number; intermediate?: number }
   | { t: 'ready' }
   | { t: 'error'; error: SerializedError };
 
@@ -68,11 +73,17 @@ export interface LaunchConfig {
 /** At most this many descriptors per SCM_RIGHTS message on the fd channel (the kernel's limit is 253). */
 export const FD_CHUNK = 64;
 
+/** A message on the channel that is not one the protocol has: a bug, or a hostile sender. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  readonly code = 'ERR_PROTOCOL';
+}
+
 export function encode(m: ToChild | ToParent): string {
   return `${JSON.stringify(m)}\n`;
 }
 
-/** Splits a stream of chunks into messages; keeps the incomplete tail. */
+/** Splits a stream of chunks into parsed JSON values; keeps the incomplete tail. */
 export class LineDecoder {
   private buffer = '';
 
@@ -82,8 +93,133 @@ export class LineDecoder {
     for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
       const line = this.buffer.slice(0, i);
       this.buffer = this.buffer.slice(i + 1);
-      if (line.trim() !== '') out.push(JSON.parse(line));
+      if (line.trim() === '') continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch {
+        throw new ProtocolError('a message on the channel is not JSON');
+      }
     }
     return out;
+  }
+}
+
+// Hand-written guards rather than a schema library: the launcher decodes the config in the
+// critical path of every spawn, and loading zod (or even valibot) there costs more start-up
+// time than the whole check. The protocol is small and changes with this file.
+
+type Obj = Record<string, unknown>;
+
+function bad(what: string): never {
+  throw new ProtocolError(`malformed message on the channel: ${what}`);
+}
+function obj(v: unknown, what: string): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(`${what} is not an object`);
+  return v as Obj;
+}
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') bad(`${what} is not a string`);
+  return v;
+}
+function int(v: unknown, what: string, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`${what} is not an integer`);
+  return v;
+}
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') bad(`${what} is not a boolean`);
+  return v;
+}
+function strs(v: unknown, what: string): string[] {
+  if (!Array.isArray(v)) bad(`${what} is not an array`);
+  for (const x of v) str(x, what);
+  return v as string[];
+}
+function ints(v: unknown, what: string): number[] {
+  if (!Array.isArray(v)) bad(`${what} is not an array`);
+  for (const x of v) int(x, what);
+  return v as number[];
+}
+function kinds(v: unknown, what: string): NamespaceKind[] {
+  for (const k of strs(v, what)) {
+    if (!(NAMESPACE_KINDS as readonly string[]).includes(k)) bad(`${what}: unknown kind ${k}`);
+  }
+  return v as NamespaceKind[];
+}
+function optional<T>(o: Obj, key: string, check: (v: unknown, what: string) => T): void {
+  if (o[key] !== undefined) check(o[key], key);
+}
+
+/** Checks a config as the launcher receives it. */
+export function checkLaunchConfig(v: unknown): LaunchConfig {
+  const c = obj(v, 'config');
+  kinds(c.namespaces, 'namespaces');
+  if (strs(c.argv, 'argv').length === 0) bad('argv is empty');
+  strs(c.env, 'env');
+  str(c.searchPath, 'searchPath');
+  str(c.cwd, 'cwd');
+  optional(c, 'hostname', str);
+  optional(c, 'domainname', str);
+  optional(c, 'uid', int);
+  optional(c, 'gid', int);
+  optional(c, 'groups', ints);
+  if (!Array.isArray(c.setup)) bad('setup is not an array');
+  for (const s of c.setup) {
+    const h = obj(s, 'setup hook');
+    str(h.module, 'setup hook module');
+    optional(h, 'export', str);
+  }
+  bool(c.noNewPrivileges, 'noNewPrivileges');
+  bool(c.dieWithParent, 'dieWithParent');
+  int(c.keepFds, 'keepFds', 3);
+  int(c.fdChannel, 'fdChannel');
+  if (c.join !== undefined) {
+    const j = obj(c.join, 'join');
+    int(j.pid, 'join pid', 1);
+    kinds(j.namespaces, 'join namespaces');
+  }
+  bool(c.newSession, 'newSession');
+  optional(c, 'controllingTerminal', int);
+  return c as unknown as LaunchConfig;
+}
+
+/** A message to the launcher or child, checked. */
+export function decodeToChild(v: unknown): ToChild {
+  const m = obj(v, 'message');
+  switch (m.t) {
+    case 'fds':
+      int(m.count, 'fds count');
+      return m as ToChild;
+    case 'config':
+      checkLaunchConfig(m.config);
+      return m as ToChild;
+    case 'mapped':
+    case 'exec':
+      return m as ToChild;
+    default:
+      return bad(`unknown message ${JSON.stringify(m.t)}`);
+  }
+}
+
+/** A message to the parent, checked. */
+export function decodeToParent(v: unknown): ToParent {
+  const m = obj(v, 'message');
+  switch (m.t) {
+    case 'warm':
+    case 'ready':
+      return m as ToParent;
+    case 'pid':
+      int(m.pid, 'pid', 1);
+      optional(m, 'intermediate', (x, w) => int(x, w, 1));
+      return m as ToParent;
+    case 'error': {
+      const e = obj(m.error, 'error');
+      if (!isSpawnStep(e.step)) bad(`unknown step ${JSON.stringify(e.step)}`);
+      str(e.message, 'error message');
+      optional(e, 'errno', int);
+      for (const k of ['code', 'syscall', 'path', 'dest']) optional(e, k, str);
+      return { t: 'error', error: { ...e, step: e.step as SpawnStep } as SerializedError };
+    }
+    default:
+      return bad(`unknown message ${JSON.stringify(m.t)}`);
   }
 }

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { fcntl as F } from '@rootless-ts/constants';
+import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { SpawnError } from './errors.js';
-import { Inbox, type InboxEvent } from './inbox.js';
+import { SpawnError, spawnError } from './errors.js';
+import { Inbox, ParentEnd } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
 import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
 import { launcherPath } from './launcher-path.js';
-import { type LauncherPool, Pool, type PooledLauncher } from './pool.js';
+import type { LauncherPool, PooledLauncher } from './pool.js';
 import {
   encode,
   type LaunchConfig,
@@ -138,8 +138,11 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     if (typeof s !== 'number' && !['inherit', 'pipe', 'ignore'].includes(s))
       throw fail(`bad stdio "${s}"`);
   }
-  if (options.pool !== undefined && !(options.pool instanceof Pool))
-    throw fail('pool must come from createLauncherPool');
+  if (
+    options.pool !== undefined &&
+    (typeof options.pool !== 'object' || typeof options.pool?.take !== 'function')
+  )
+    throw fail('pool must be a LauncherPool (createLauncherPool makes one)');
   const keepFds = 3 + extra.length;
   if (
     options.controllingTerminal !== undefined &&
@@ -217,18 +220,18 @@ export function enter(pid: number, options: EnterOptions): Promise<NamespacedPro
   } catch (e) {
     const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
     return Promise.reject(
-      new SpawnError(
-        gone
-          ? {
+      gone
+        ? new SpawnError(
+            {
               step: 'join',
               message: `no process ${pid}`,
               code: 'ESRCH',
-              errno: 3,
+              errno: E.ESRCH,
               path: `/proc/${pid}`,
-            }
-          : { step: 'join', message: (e as Error).message, ...errnoOf(e) },
-        { cause: e },
-      ),
+            },
+            { cause: e },
+          )
+        : spawnError('join', e),
     );
   }
   let cfg: LaunchConfig;
@@ -253,7 +256,7 @@ async function start(
       libc.fcntl(fd, F.F_GETFD);
     } catch (e) {
       throw new SpawnError(
-        { step: 'options', message: `descriptor ${fd} is not open`, ...errnoOf(e) },
+        { step: 'options', message: `descriptor ${fd} is not open`, ...libc.errnoFields(e) },
         { cause: e },
       );
     }
@@ -263,10 +266,10 @@ async function start(
   plumbing.closeTheirs();
   const channel = plumbing.channel;
   const inbox = new Inbox(channel, decoder);
-  let expectLauncherExit = false;
+  const parent = new ParentEnd(inbox);
   const launcherGone = new Promise<void>((resolve) => {
     launcher.once('exit', (code, signal) => {
-      if (!expectLauncherExit) inbox.push({ t: 'launcher-exit', code, signal });
+      if (!parent.launcherExitExpected) inbox.push({ t: 'launcher-exit', code, signal });
       resolve();
     });
     launcher.once('error', (err) => {
@@ -275,7 +278,7 @@ async function start(
         error: {
           step: 'launcher',
           message: `cannot start the launcher: ${err.message}`,
-          ...errnoOf(err),
+          ...libc.errnoFields(err),
         },
       });
       resolve();
@@ -290,41 +293,16 @@ async function start(
   let intermediate = 0;
   let intermediateExit: Promise<ExitStatus> | undefined;
   const killHelpers = async () => {
-    expectLauncherExit = true;
+    parent.launcherExitExpected = true;
     launcher.kill('SIGKILL');
     if (intermediate) killQuietly(intermediate, 'SIGKILL');
     await Promise.all([launcherGone, intermediateExit]);
   };
 
-  const expect = async (
-    step: 'handshake' | 'setup' | 'exec',
-    ms: number,
-    what: string,
-    wanted: InboxEvent['t'],
-  ) => {
-    let e = await inbox.next(step, ms, what);
-    if (e.t === wanted) return e;
-    if (e.t === 'eof' && !expectLauncherExit) {
-      // The launcher's death closes the channel and is reported by libuv, in either order:
-      // give the second event a moment, so that the cause is named rightly.
-      const next = await inbox.next(step, 500, what).catch(() => e);
-      if (next.t === 'launcher-exit') e = next;
-    }
-    if (e.t === 'error') throw new SpawnError(e.error);
-    if (e.t === 'launcher-exit') {
-      throw new SpawnError({
-        step: 'launcher',
-        message: `the launcher exited unexpectedly (${e.signal ? `signal ${e.signal}` : `status ${e.code}`}) while waiting for ${what}`,
-      });
-    }
-    throw new SpawnError({ step, message: `the channel closed while waiting for ${what}` });
-  };
-
   try {
     if (pooled) send({ t: 'fds', count: cfg.keepFds });
     send({ t: 'config', config: cfg });
-    const hello = await expect('handshake', timeoutMs, "the child's pid", 'pid');
-    ({ pid, intermediate = 0 } = hello as { pid: number; intermediate?: number });
+    ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
     exit = watchExit(pid);
     if (intermediate) intermediateExit = watchExit(intermediate);
     const idmap = 'idmap' in options ? options.idmap : undefined;
@@ -332,20 +310,17 @@ async function start(
       try {
         await withDeadline(Promise.resolve(idmap(pid)), timeoutMs, 'writing the id maps');
       } catch (e) {
-        throw new SpawnError(
-          { step: 'idmap', message: (e as Error).message, ...errnoOf(e) },
-          { cause: e },
-        );
+        throw spawnError('idmap', e);
       }
     }
     send({ t: 'mapped' });
-    await expect('setup', options.setupTimeoutMs ?? 60_000, 'the child to be set up', 'ready');
+    await parent.waitReady(options.setupTimeoutMs ?? 60_000);
     receivedFds.push(...plumbing.receiveFds());
     // The launcher must be gone before the child executes: resuming after the child's exec
     // would corrupt its V8 state.
     await killHelpers();
     send({ t: 'exec' });
-    await expect('exec', timeoutMs, 'the exec to be confirmed', 'eof');
+    await parent.waitExecConfirmed(timeoutMs);
   } catch (e) {
     if (pid) killQuietly(pid, 'SIGKILL');
     await Promise.all([killHelpers(), exit]);
@@ -371,7 +346,7 @@ function startLauncher(
   const script = launcherPath();
   const extraFds = options.extraFds ?? [];
   const pool =
-    options.pool instanceof Pool &&
+    options.pool !== undefined &&
     (options.nodePath === undefined || options.nodePath === options.pool.nodePath)
       ? options.pool
       : undefined;
@@ -391,10 +366,7 @@ function startLauncher(
         // No pipes could be made (EMFILE…): not the launcher's fault, nor would another help.
         taken.channel.destroy();
         libc.close(taken.fdChannel);
-        throw new SpawnError(
-          { step: 'launcher', message: (e as Error).message, ...errnoOf(e) },
-          { cause: e },
-        );
+        throw spawnError('launcher', e);
       }
     }
   }
@@ -410,14 +382,7 @@ function startLauncher(
     // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
     // and sockets made for this spawn must not outlive it (nor keep the event loop alive).
     plumbing.destroy();
-    throw new SpawnError(
-      {
-        step: 'launcher',
-        message: `cannot start the launcher: ${(e as Error).message}`,
-        ...errnoOf(e),
-      },
-      { cause: e },
-    );
+    throw spawnError('launcher', e, 'cannot start the launcher');
   }
 }
 
@@ -462,7 +427,12 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
-        reject(Object.assign(new Error(`timed out after ${ms} ms ${what}`), { code: 'ETIMEDOUT' })),
+        reject(
+          new libc.RootlessTsError(`timed out after ${ms} ms ${what}`, {
+            code: 'ETIMEDOUT',
+            errno: E.ETIMEDOUT,
+          }),
+        ),
       ms,
     );
   });
@@ -476,14 +446,4 @@ function killQuietly(pid: number, signal: NodeJS.Signals | number): boolean {
   } catch {
     return false;
   }
-}
-
-function errnoOf(e: unknown): { errno?: number; code?: string; syscall?: string; path?: string } {
-  const x = e as NodeJS.ErrnoException;
-  const out: { errno?: number; code?: string; syscall?: string; path?: string } = {};
-  if (typeof x?.errno === 'number') out.errno = Math.abs(x.errno);
-  if (typeof x?.code === 'string') out.code = x.code;
-  if (typeof x?.syscall === 'string') out.syscall = x.syscall;
-  if (typeof x?.path === 'string') out.path = x.path;
-  return out;
 }

@@ -1,10 +1,28 @@
 import { readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { encode, LineDecoder, type ToChild, type ToParent } from './protocol.js';
+import type { SerializedError } from './errors.js';
+import {
+  decodeToChild,
+  encode,
+  type LaunchConfig,
+  LineDecoder,
+  ProtocolError,
+  type ToChild,
+  type ToParent,
+} from './protocol.js';
+
+/** The parent closed the channel (it is gone, or gave up) while the child waited for it. */
+export class ChannelClosedError extends Error {
+  override readonly name = 'ChannelClosedError';
+  readonly code = 'ERR_CHANNEL_CLOSED';
+}
 
 /**
- * The launcher's and child's end of the channel. Only synchronous I/O: in the clone child the
- * event loop is frozen (the launcher's thread waits in clone), so nothing asynchronous could ever complete there.
+ * The launcher's and child's end of the channel, with one named wait per transition of the
+ * protocol (protocol.ts), each checking the message it gets. Only synchronous I/O: in the clone
+ * child the event loop is frozen (Node's callbacks never run in a CLONE_VM child), so nothing
+ * asynchronous could ever complete there. These waits have no deadline of their own: the
+ * parent holds the deadline of every transition and kills the child when one passes.
  */
 export class SyncChannel {
   private decoder = new LineDecoder();
@@ -27,8 +45,14 @@ export class SyncChannel {
     return moved;
   }
 
-  /** The next message, or null at EOF (the parent is gone or gave up). */
+  /** The next message, checked; null at EOF (the parent is gone or gave up). */
   receive(): ToChild | null {
+    const raw = this.receiveRaw();
+    return raw === null ? null : decodeToChild(raw);
+  }
+
+  /** The next message as parsed JSON, unchecked; null at EOF. */
+  receiveRaw(): unknown {
     while (this.queue.length === 0) {
       let n: number;
       try {
@@ -44,7 +68,47 @@ export class SyncChannel {
       if (n === 0) return null;
       this.queue.push(...this.decoder.push(this.utf8.write(this.chunk.subarray(0, n))));
     }
-    return this.queue.shift() as ToChild;
+    return this.queue.shift();
+  }
+
+  private expect<T extends ToChild['t']>(t: T): Extract<ToChild, { t: T }> {
+    const m = this.receive();
+    if (m === null) throw new ChannelClosedError(`the parent closed the channel before ${t}`);
+    if (m.t !== t) throw new ProtocolError(`expected ${t}, got ${m.t}`);
+    return m as Extract<ToChild, { t: T }>;
+  }
+
+  /** Launcher, pooled: says it has started and loaded its modules. */
+  reportWarm(): void {
+    this.trySend({ t: 'warm' });
+  }
+  /** Launcher, pooled: waits to be taken; the number of descriptors sent on the fd channel. */
+  waitFds(): number {
+    return this.expect('fds').count;
+  }
+  /** Launcher: waits for what to launch. */
+  waitConfig(): LaunchConfig {
+    return this.expect('config').config;
+  }
+  /** Child: its host pid (and the intermediate process's, entering a pid namespace). */
+  reportPid(pid: number, intermediate?: number): void {
+    this.send({ t: 'pid', pid, ...(intermediate ? { intermediate } : {}) });
+  }
+  /** Child: waits until the parent has written its id maps. */
+  waitMapped(): void {
+    this.expect('mapped');
+  }
+  /** Child: set up, final credentials taken. */
+  reportReady(): void {
+    this.send({ t: 'ready' });
+  }
+  /** Child: waits until the launcher is gone and it may execute the program. */
+  waitExec(): void {
+    this.expect('exec');
+  }
+  /** Any: why it gives up (the parent may already be gone). */
+  reportError(error: SerializedError): void {
+    this.trySend({ t: 'error', error });
   }
 
   send(m: ToParent): void {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { serializeError } from '../src/errors.js';
-import { cloneFlags, launchConfig, parseNamespaceKind, SpawnError } from '../src/index.js';
+import {
+  cloneFlags,
+  type LauncherPool,
+  launchConfig,
+  parseNamespaceKind,
+  SpawnError,
+} from '../src/index.js';
 import { LineDecoder } from '../src/protocol.js';
 
 describe('launchConfig (pure)', () => {
@@ -153,13 +159,15 @@ describe('spawn and enter: bad options', () => {
 });
 
 describe('launcher pools: bad options', () => {
-  it('refuses a pool not made by createLauncherPool, and a bad size, before starting anything', async () => {
+  it('refuses what is not a LauncherPool, and a bad size, before starting anything', async () => {
     const { createLauncherPool, spawn } = await import('../src/index.js');
     const fake = { size: 1, ready: async () => {}, close: async () => {} };
-    await expect(spawn({ argv: ['true'], pool: fake })).rejects.toMatchObject({
+    await expect(
+      spawn({ argv: ['true'], pool: fake as unknown as LauncherPool }),
+    ).rejects.toMatchObject({
       name: 'SpawnError',
       step: 'options',
-      message: 'options: pool must come from createLauncherPool',
+      message: 'options: pool must be a LauncherPool (createLauncherPool makes one)',
     });
     for (const size of [0, -1, 1.5, Number.NaN]) {
       expect(() => createLauncherPool({ size })).toThrow(`options: bad pool size ${size}`);

@@ -186,7 +186,7 @@ describe.each([
       idmap: 'rootless',
     });
     expect(missing.error).toMatchObject({
-      step: 'exec',
+      step: 'resolve',
       code: 'ENOENT',
       syscall: 'execve',
       path: 'no-such-program',
@@ -349,10 +349,10 @@ describe('the working directory', () => {
     expect(strays()).toEqual([]);
   });
 
-  it('gives EACCES from execve for a program that is a directory', async () => {
+  it('gives EACCES, as execve would, for a program that is a directory (found before the exec)', async () => {
     const out = await spawnAsTestUser({ options: { argv: ['/etc'] }, idmap: 'rootless' });
     expect(out.error).toMatchObject({
-      step: 'exec',
+      step: 'resolve',
       code: 'EACCES',
       syscall: 'execve',
       path: '/etc',

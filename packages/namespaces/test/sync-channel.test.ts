@@ -12,7 +12,7 @@ describe('SyncChannel (the launcher and child end)', () => {
       const data = Buffer.from(`${JSON.stringify({ t: 'config', config: { argv } })}\n`);
       for (let off = 0; off < data.length; ) off += writeSync(w, data, off);
       closeSync(w);
-      const m = new SyncChannel(r).receive() as { config: { argv: string[] } };
+      const m = new SyncChannel(r).receiveRaw() as { config: { argv: string[] } };
       closeSync(r);
       expect(m.config.argv).toEqual(argv);
     }

@@ -1,0 +1,133 @@
+/**
+ * What the container's first process does, in order, before it executes the program: one table
+ * of named rows, read top to bottom (as bubblewrap's list of setup operations and youki's init
+ * process are). The operations themselves live in child.ts; this file only orders them.
+ *
+ * A row runs when its `when` says so (default: always). It may return an undo, and a setup hook
+ * may too. When a row fails, the undos collected so far run in reverse order and the error goes
+ * to the parent, naming the row. The undos need the privileges the setup had, so every row that
+ * may fail for reasons of the program's own (its working directory, the program itself) runs
+ * after `switch-user` has taken the final ids while keeping the way back (the saved ids stay
+ * root), and `lock-user` only then gives up the way back: the point of no return. Rows after it
+ * cannot be undone and must not fail for anything but a bug (prctl) or the exec itself.
+ *
+ * To add a row (a new session keyring, a nested user namespace, seccomp, capability sets,
+ * loopback): put its data in LaunchConfig (launchConfig() in spawn.ts maps an option to it, and
+ * checkLaunchConfig() in protocol.ts checks it), its operation in a module of its own, and one
+ * row here at the place where it must happen, with `when` reading its config.
+ */
+
+import type { ChildContext, JoinFds, SetupHook } from './child.js';
+import * as ops from './child.js';
+import type { LaunchConfig } from './protocol.js';
+import type { ChildStepName } from './step-names.js';
+import type { SyncChannel } from './sync-channel.js';
+
+/** Undoes what a row did; runs while the child still has the setup's privileges. */
+export type Undo = () => void;
+
+export interface ChildStep {
+  readonly name: ChildStepName;
+  /** Whether the row applies to this launch (default: always). */
+  readonly when?: (c: ChildContext) => boolean;
+  /** Does it. A row that does several undoable things registers each undo with `c.defer`. */
+  readonly run: (c: ChildContext) => void;
+  /** Undoes it, when a later row fails (while the setup's privileges are still there). */
+  readonly undo?: (c: ChildContext) => void;
+  /** Once this row has run, nothing before it can be undone any more. */
+  readonly pointOfNoReturn?: true;
+  /** The child's exit status when this row fails (default 1). */
+  readonly status?: (e: unknown) => number;
+}
+
+/** The child's whole sequence, in order. */
+export const CHILD_STEPS: readonly ChildStep[] = [
+  // Die with the parent from the start (a hook may block). Each change of the effective ids
+  // clears it: the rows that change them (become-root, switch-user, lock-user) set it again.
+  {
+    name: 'death-signal',
+    when: (c) => c.cfg.dieWithParent,
+    run: (c) => c.keepDeathSignal(),
+  },
+  // The host pid, read through the host's procfs while it is still the one mounted.
+  { name: 'identity', run: ops.readIdentity },
+  // enter(): what the joined user namespace's maps allow, read before /proc may change.
+  { name: 'id-maps', when: (c) => c.join !== undefined, run: ops.readIdMaps },
+  // enter(): setns into the mount, uts, ipc, net, cgroup and time namespaces.
+  { name: 'join', when: (c) => c.join !== undefined, run: ops.joinRest },
+  // Tell the parent the host pid; wait until it has written uid_map/gid_map.
+  { name: 'mapped', run: ops.waitMapped },
+  // Root inside, where root is mapped: files the hooks create belong to root inside.
+  { name: 'become-root', when: (c) => c.mapped, run: ops.becomeRoot },
+  { name: 'hostname', run: ops.setHostname },
+  // The caller's setup hooks, in order (mounts, pivot_root, a terminal…); each may return an undo.
+  { name: 'setup', run: ops.runHooks },
+  // The final uid, gid and groups, with root kept as the saved ids: the way back for the undos.
+  {
+    name: 'switch-user',
+    when: (c) => c.mapped,
+    run: ops.switchUser,
+    undo: ops.switchBack,
+  },
+  // As the final user: a directory it may not enter fails here, still undoable.
+  { name: 'chdir', run: ops.enterCwd },
+  // The PATH search and the execute-permission check, as the final user, as execve would fail.
+  { name: 'resolve', run: ops.resolveProgram, status: ops.execStatus },
+  // The saved ids become the final ones: root (and every capability) is gone for good.
+  {
+    name: 'lock-user',
+    when: (c) => c.mapped,
+    run: ops.lockUser,
+    pointOfNoReturn: true,
+  },
+  {
+    name: 'no-new-privs',
+    when: (c) => c.cfg.noNewPrivileges,
+    run: ops.setNoNewPrivs,
+  },
+  // Tell the parent; it kills the launcher (whose memory this child still runs on), then says exec.
+  { name: 'ready', run: ops.waitExec },
+  // setsid and the terminal, descriptors into place, signals to default, execve.
+  { name: 'exec', run: ops.execProgram, status: ops.execStatus },
+];
+
+/**
+ * Runs the rows in order. Returns the child's exit status when a row failed (the undos have
+ * run and the error was sent); never returns after a successful exec.
+ */
+export function runSteps(steps: readonly ChildStep[], c: ChildContext): number {
+  const undos: Array<{ step: ChildStepName; undo: Undo }> = [];
+  let current: ChildStepName = steps[0]?.name ?? 'identity';
+  c.defer = (undo) => undos.push({ step: current, undo });
+  for (const step of steps) {
+    if (step.when && !step.when(c)) continue;
+    current = step.name;
+    try {
+      step.run(c);
+      const { undo } = step;
+      if (undo) c.defer(() => undo(c));
+    } catch (e) {
+      const failed = ops.undoAll(undos, e);
+      c.channel.reportError(ops.serializeStepError(step.name, failed));
+      return step.status ? step.status(e) : 1;
+    }
+    if (step.pointOfNoReturn) undos.length = 0;
+  }
+  return 1;
+}
+
+/**
+ * Runs in the clone child (PID 1 of the new pid namespace), in the launcher's memory, until the
+ * program is executed. Returns the child's exit status when it gives up; never returns after a
+ * successful execve.
+ */
+export function runChild(
+  cfg: LaunchConfig,
+  hooks: readonly SetupHook[],
+  channel: SyncChannel,
+  join?: JoinFds,
+): number {
+  return runSteps(CHILD_STEPS, ops.newContext(cfg, hooks, channel, join));
+}
+
+export type { ChildStepName };

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { type ChildContext, newContext } from '../src/child.js';
+import type { SerializedError } from '../src/errors.js';
+import { launchConfig } from '../src/spawn.js';
+import { CHILD_STEP_NAMES } from '../src/step-names.js';
+import { CHILD_STEPS, type ChildStep, runSteps } from '../src/steps.js';
+import type { SyncChannel } from '../src/sync-channel.js';
+
+/** A context whose channel records what the child reports; no system call is made. */
+function fakeContext(): { c: ChildContext; errors: SerializedError[] } {
+  const errors: SerializedError[] = [];
+  const channel = { fd: -1, reportError: (e: SerializedError) => errors.push(e) };
+  const c = newContext(
+    launchConfig({ argv: ['true'] }),
+    [],
+    channel as unknown as SyncChannel,
+    undefined,
+  );
+  return { c, errors };
+}
+
+function recordingSteps(log: string[], failAt: string, noReturnAt?: string): ChildStep[] {
+  const names = [
+    'identity',
+    'hostname',
+    'setup',
+    'switch-user',
+    'chdir',
+    'lock-user',
+    'exec',
+  ] as const;
+  return names.map((name) => ({
+    name,
+    run: (c: ChildContext) => {
+      if (name === failAt) {
+        throw Object.assign(new Error(`${name} failed`), {
+          code: 'EACCES',
+          errno: 13,
+          syscall: 'chdir',
+        });
+      }
+      log.push(`run ${name}`);
+      // A row that does two undoable things registers both.
+      if (name === 'setup') {
+        c.defer(() => log.push('undo setup 1'));
+        c.defer(() => log.push('undo setup 2'));
+      }
+    },
+    ...(name === 'switch-user' || name === 'hostname'
+      ? { undo: () => log.push(`undo ${name}`) }
+      : {}),
+    ...(name === noReturnAt ? { pointOfNoReturn: true as const } : {}),
+  }));
+}
+
+describe('the table of the child steps', () => {
+  it('names every step once, in the order the child takes them', () => {
+    const names = CHILD_STEPS.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    // The names errors may carry, as the channel checks them, are the table's, in its order.
+    expect(names).toEqual([...CHILD_STEP_NAMES]);
+    const order = (n: string) => names.indexOf(n as (typeof names)[number]);
+    // What may fail for the program's own reasons comes after the switch to the final user and
+    // before the point of no return, so that the undos still have root to run with.
+    expect(order('setup')).toBeLessThan(order('switch-user'));
+    expect(order('switch-user')).toBeLessThan(order('chdir'));
+    expect(order('chdir')).toBeLessThan(order('resolve'));
+    expect(order('resolve')).toBeLessThan(order('lock-user'));
+    expect(CHILD_STEPS.filter((s) => s.pointOfNoReturn).map((s) => s.name)).toEqual(['lock-user']);
+    expect(names.at(-1)).toBe('exec');
+  });
+
+  it('undoes in reverse order when a step fails, and reports the step with errno fields', () => {
+    const log: string[] = [];
+    const { c, errors } = fakeContext();
+    const status = runSteps(recordingSteps(log, 'chdir', 'lock-user'), c);
+    expect(status).toBe(1);
+    expect(log).toEqual([
+      'run identity',
+      'run hostname',
+      'run setup',
+      'run switch-user',
+      'undo switch-user',
+      'undo setup 2',
+      'undo setup 1',
+      'undo hostname',
+    ]);
+    expect(errors).toEqual([
+      { step: 'chdir', message: 'chdir failed', code: 'EACCES', errno: 13, syscall: 'chdir' },
+    ]);
+  });
+
+  it('undoes nothing after the point of no return', () => {
+    const log: string[] = [];
+    const { c, errors } = fakeContext();
+    runSteps(recordingSteps(log, 'exec', 'lock-user'), c);
+    expect(log.filter((l) => l.startsWith('undo'))).toEqual([]);
+    expect(errors[0]?.step).toBe('exec');
+  });
+
+  it('skips a row whose condition does not hold', () => {
+    const { c } = fakeContext();
+    const log: string[] = [];
+    runSteps(
+      [
+        { name: 'hostname', when: () => false, run: () => log.push('no') },
+        { name: 'identity', run: () => log.push('yes') },
+        {
+          name: 'exec',
+          run: () => {
+            throw new Error('stop');
+          },
+        },
+      ],
+      c,
+    );
+    expect(log).toEqual(['yes']);
+  });
+
+  it('still reports the failure when an undo fails too, naming both', () => {
+    const { c, errors } = fakeContext();
+    runSteps(
+      [
+        {
+          name: 'setup',
+          run: () => {},
+          undo: () => {
+            throw new Error('busy');
+          },
+        },
+        {
+          name: 'chdir',
+          run: () => {
+            throw new Error('no such directory');
+          },
+        },
+      ],
+      c,
+    );
+    expect(errors[0]?.step).toBe('chdir');
+    expect(errors[0]?.message).toBe('undoing setup failed too (busy): no such directory');
+  });
+});
