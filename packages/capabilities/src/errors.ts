@@ -8,7 +8,8 @@ import { errnoFields, RootlessTsError } from '@rootless-ts/libc';
 export class CapabilityError extends RootlessTsError {
   // code, errno, syscall, path: those of the failed system call (copied from `cause`), when
   // one failed; absent otherwise (RootlessTsError, the base error of every package).
-  constructor(message: string, options: { cause?: unknown } = {}) {
+  // `code` alone (no cause): one of this package's documented codes, e.g. ERR_BAD_CAPABILITY.
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
     super(message, { ...errnoFields(options.cause), ...options });
   }
 }
