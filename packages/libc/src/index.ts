@@ -8,6 +8,7 @@ export {
 } from './clone.js';
 export { ErrnoError, errnoError, isErrnoError } from './errors.js';
 export { type ReceivedFds, recvFds, sendFds } from './fdpass.js';
+export { flock, lgetxattr, llistxattr, lsetxattr, mknod, syncfs } from './files.js';
 export {
   close,
   closeRange,

@@ -1,0 +1,31 @@
+export { chainIds, digestHex, sha256Digest } from './digest.js';
+export {
+  type EntryAction,
+  EntryRefused,
+  entryPath,
+  entryXattrs,
+  OPAQUE_MARKER,
+  OPAQUE_XATTR,
+  planEntry,
+  type TarHeaderLike,
+  WHITEOUT_PREFIX,
+  xattrAllowed,
+} from './entries.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export type { ImageRecord, LayerRecord } from './images.js';
+export { MOUNT_DATA_MAX, type OverlayDirs, overlayMountData } from './overlay.js';
+export { defaultStoreRoot, storeLayout } from './paths.js';
+export {
+  type ImageConfigLike,
+  type ImageSummary,
+  openStore,
+  type PreparedContainer,
+  type PullOptions,
+  type PullProgress,
+  type PullResult,
+  type RemoveResult,
+  type Store,
+  type StoredImage,
+  type StoreOptions,
+} from './store.js';
+export type { Descriptor, ImageSource, Platform, ResolvedImage } from './types.js';

@@ -1,0 +1,572 @@
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import type { IdMapper } from '@rootless-ts/namespaces';
+import { fsyncDir, tempName, writeFileAtomic } from './atomic.js';
+import {
+  blobPath,
+  hasBlob,
+  hashTap,
+  putBlobBytes,
+  putBlobStream,
+  sniffCompression,
+} from './blobs.js';
+import { digestHex, sha256Digest } from './digest.js';
+import { StoreError } from './errors.js';
+import {
+  findImage,
+  type ImageRecord,
+  type LayerRecord,
+  readImages,
+  referenced,
+  tagImage,
+  updateImages,
+} from './images.js';
+import { type Lock, lockFile, tryLockFile } from './lock.js';
+import { overlayMountData } from './overlay.js';
+import { CONTAINER_ID, defaultStoreRoot, storeLayout } from './paths.js';
+import type { Descriptor, ImageSource, Platform } from './types.js';
+import { runHelper, userIdMap } from './userns.js';
+
+export interface StoreOptions {
+  /** Default `$XDG_DATA_HOME/rootless-ts` (else `~/.local/share/rootless-ts`). */
+  root?: string;
+  /** The user namespace mapping layers are extracted with (default: the user's subordinate ids). */
+  idmap?: IdMapper;
+}
+
+/** One progress report: per layer, suited to one bar per layer. */
+export interface PullProgress {
+  /** The layer's blob digest. */
+  layer: string;
+  /** Position in the image, 0 = lowest. */
+  index: number;
+  phase: 'exists' | 'downloading' | 'extracting' | 'done';
+  /** Bytes of the blob downloaded (while downloading) or read (while extracting). */
+  bytes: number;
+  /** Size of the blob. */
+  total: number;
+}
+
+export interface PullOptions {
+  platform?: Platform;
+  signal?: AbortSignal;
+  onProgress?: (p: PullProgress) => void;
+  /** Layers downloaded and extracted at once (default 3). */
+  concurrency?: number;
+}
+
+export interface PullResult {
+  name: string;
+  manifestDigest: string;
+  configDigest: string;
+  layers: LayerRecord[];
+}
+
+export interface ImageSummary {
+  names: string[];
+  /** Short id: the first 12 hex digits of the config digest, as podman shows it. */
+  id: string;
+  manifestDigest: string;
+  configDigest: string;
+  /** Sum of the layer blobs' sizes. */
+  size: number;
+  created?: string;
+  pulledAt: string;
+}
+
+export interface StoredImage {
+  names: string[];
+  manifestDigest: string;
+  configDigest: string;
+  config: ImageConfigLike;
+  diffIDs: string[];
+  /** Extracted layer directories, lowest first. */
+  layerDirs: string[];
+}
+
+export interface ImageConfigLike {
+  created?: string;
+  config?: Record<string, unknown>;
+  rootfs?: { type?: string; diff_ids?: string[] };
+  [k: string]: unknown;
+}
+
+export interface RemoveResult {
+  untagged: string[];
+  deleted: string[];
+  removedBlobs: number;
+  removedLayers: number;
+}
+
+export interface PreparedContainer {
+  id: string;
+  mode: 'overlay' | 'copy';
+  /** The read-only layers, lowest first (overlayMountData reverses them). */
+  lowerdirs: string[];
+  upperdir?: string;
+  workdir?: string;
+  /** Where the root is meant to appear: the overlay's mount point, or the copy itself. */
+  mergedHint: string;
+  /** `lowerdir=…,upperdir=…,workdir=…,userxattr`, for mount(2) in the container's namespaces. */
+  overlayOptions?: string;
+  /** Removes the writable layer (as root in the user namespace: its files belong to subordinate ids). */
+  cleanup(): Promise<void>;
+}
+
+export interface Store {
+  readonly root: string;
+  pull(source: ImageSource, opts?: PullOptions): Promise<PullResult>;
+  list(): ImageSummary[];
+  get(nameOrDigest: string): StoredImage;
+  remove(nameOrDigest: string, opts?: { force?: boolean }): Promise<RemoveResult>;
+  gc(): Promise<{ removedBlobs: number; removedLayers: number }>;
+  prepareContainer(
+    image: string,
+    opts: { id: string; mode?: 'auto' | 'overlay' | 'copy' },
+  ): Promise<PreparedContainer>;
+  /** Whether overlayfs mounts in a user namespace here (probed once per store object). */
+  overlaySupported(): Promise<boolean>;
+}
+
+const LAYER_MEDIA = /(tar|rootfs\.diff\.tar)(\.gzip|\+gzip|\+zstd)?$/;
+
+export function openStore(opts: StoreOptions = {}): Store {
+  const l = storeLayout(opts.root ?? defaultStoreRoot());
+  const idmap = opts.idmap ?? userIdMap();
+  let overlayProbe: Promise<boolean> | undefined;
+
+  function ensureDirs(): void {
+    // 0700: layers hold set-id files owned by subordinate ids; other host users stay out, as
+    // podman keeps its storage.
+    mkdirSync(l.root, { recursive: true, mode: 0o700 });
+    for (const d of [l.blobs, l.layers, l.containers, l.tmp, l.locks])
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+  }
+
+  /** Removes what a crashed run left in tmp, only when nobody else is working in the store. */
+  async function cleanTmp(): Promise<void> {
+    const excl = tryLockFile(l.storeLock, 'exclusive');
+    if (!excl) return;
+    try {
+      await removeTmpEntries();
+    } finally {
+      excl.release();
+    }
+  }
+
+  async function removeTmpEntries(): Promise<void> {
+    const names = readdirSync(l.tmp);
+    if (names.length === 0) return;
+    const dirs: string[] = [];
+    for (const n of names) {
+      const p = join(l.tmp, n);
+      if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) dirs.push(p);
+      else rmSync(p, { force: true });
+    }
+    // Half-extracted layers hold files of subordinate ids: removed as root in the namespace.
+    if (dirs.length > 0) await runHelper('rm', { root: l.root, paths: dirs }, { idmap });
+  }
+
+  async function withStoreLock<T>(
+    mode: 'shared' | 'exclusive',
+    f: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    ensureDirs();
+    const lock: Lock = await lockFile(l.storeLock, mode, signal);
+    try {
+      return await f();
+    } finally {
+      lock.release();
+    }
+  }
+
+  function layerDir(diffID: string): string {
+    return join(l.layers, digestHex(diffID));
+  }
+
+  async function ensureLayer(
+    source: ImageSource,
+    desc: Descriptor,
+    diffID: string,
+    index: number,
+    o: PullOptions,
+  ): Promise<void> {
+    const report = (phase: PullProgress['phase'], bytes: number) =>
+      o.onProgress?.({ layer: desc.digest, index, phase, bytes, total: desc.size });
+    const final = layerDir(diffID);
+    if (existsSync(final)) return report('exists', desc.size);
+    const lock = await lockFile(join(l.locks, `${digestHex(diffID)}.lock`), 'exclusive', o.signal);
+    try {
+      // Another pull may have finished it while we waited.
+      if (existsSync(final)) return report('exists', desc.size);
+      if (!hasBlob(l, desc.digest, desc.size)) {
+        report('downloading', 0);
+        const stream = await source.fetchBlob(desc, { ...(o.signal ? { signal: o.signal } : {}) });
+        await putBlobStream(l, desc, stream, (n) => report('downloading', n));
+      }
+      report('extracting', 0);
+      const tmp = tempName(l.tmp, 'layer');
+      mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+      try {
+        const got = await extractInto(
+          blobPath(l, desc.digest),
+          join(tmp, 'diff'),
+          desc,
+          (n) => report('extracting', n),
+          o.signal,
+        );
+        if (got !== diffID) {
+          throw new StoreError(
+            'ERR_DIGEST_MISMATCH',
+            `layer ${desc.digest} unpacks to ${got}, the config says ${diffID}`,
+          );
+        }
+        // The rename is the commit: a layer directory exists only once complete and synced.
+        renameSync(tmp, final);
+        fsyncDir(l.layers);
+      } catch (e) {
+        await runHelper('rm', { root: l.root, paths: [tmp] }, { idmap }).catch(() => {});
+        throw e;
+      }
+      report('done', desc.size);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Streams the blob, decompressed, into the extractor; returns the diff id it hashed. */
+  async function extractInto(
+    blob: string,
+    target: string,
+    desc: Descriptor,
+    onBytes: (n: number) => void,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const compression = sniffCompression(blob);
+    const raw = hashTapCounting(createReadStream(blob), onBytes);
+    let plain: Readable = raw;
+    if (compression === 'gzip') plain = raw.pipe(zlib.createGunzip());
+    else if (compression === 'zstd') {
+      const z = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream })
+        .createZstdDecompress;
+      if (!z)
+        throw new StoreError(
+          'ERR_UNSUPPORTED_MEDIA_TYPE',
+          `layer ${desc.digest} is zstd-compressed; this Node.js (${process.version}) cannot decompress zstd (Node 22.15 or later can)`,
+        );
+      plain = raw.pipe(z()) as unknown as Readable;
+    }
+    raw.on('error', (e) => plain.destroy(e));
+    const diff = hashTap();
+    plain.on('error', (e) => diff.destroy(e));
+    plain.pipe(diff);
+    await runHelper('extract', { root: l.root, target }, { idmap, input: diff, ...(signal ? { signal } : {}) });
+    return diff.digest();
+  }
+
+  function hashTapCounting(input: Readable, onBytes: (n: number) => void): Readable {
+    const tap = hashTap(onBytes);
+    input.on('error', (e) => tap.destroy(e));
+    return input.pipe(tap);
+  }
+
+  function loadConfig(rec: ImageRecord): ImageConfigLike {
+    return JSON.parse(readFileSync(blobPath(l, rec.configDigest), 'utf8')) as ImageConfigLike;
+  }
+
+  function containerDiffIds(): string[] {
+    const out: string[] = [];
+    if (!existsSync(l.containers)) return out;
+    for (const id of readdirSync(l.containers)) {
+      try {
+        const meta = JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8')) as {
+          diffIDs: string[];
+        };
+        out.push(...meta.diffIDs);
+      } catch {
+        // A container directory without its record is being made or removed.
+      }
+    }
+    return out;
+  }
+
+  async function collect(): Promise<{ removedBlobs: number; removedLayers: number }> {
+    const keep = referenced(readImages(l).images, containerDiffIds());
+    let removedBlobs = 0;
+    for (const hex of readdirSync(l.blobs)) {
+      if (!keep.blobs.has(`sha256:${hex}`)) {
+        rmSync(join(l.blobs, hex), { force: true });
+        removedBlobs++;
+      }
+    }
+    const doomed = readdirSync(l.layers).filter((hex) => !keep.layers.has(`sha256:${hex}`));
+    if (doomed.length > 0) {
+      // Rename first (atomic), remove after: a crash midway leaves only tmp entries.
+      const moved = doomed.map((hex) => {
+        const t = tempName(l.tmp, 'gone');
+        renameSync(join(l.layers, hex), t);
+        return t;
+      });
+      await runHelper('rm', { root: l.root, paths: moved }, { idmap });
+    }
+    for (const f of readdirSync(l.locks)) {
+      if (!keep.layers.has(`sha256:${f.replace(/\.lock$/, '')}`))
+        rmSync(join(l.locks, f), { force: true });
+    }
+    await removeTmpEntries();
+    return { removedBlobs, removedLayers: doomed.length };
+  }
+
+  const store: Store = {
+    root: l.root,
+
+    async pull(source, o = {}) {
+      ensureDirs();
+      await cleanTmp();
+      return withStoreLock(
+        'shared',
+        async () => {
+          const img = await source.resolve({
+            ...(o.platform ? { platform: o.platform } : {}),
+            ...(o.signal ? { signal: o.signal } : {}),
+          });
+          if (sha256Digest(img.manifestBytes) !== img.manifestDigest) {
+            throw new StoreError(
+              'ERR_DIGEST_MISMATCH',
+              `${source.name}: manifest does not match ${img.manifestDigest}`,
+            );
+          }
+          const config = JSON.parse(
+            Buffer.from(img.configBytes).toString('utf8'),
+          ) as ImageConfigLike;
+          const diffIDs = config.rootfs?.diff_ids;
+          if (!Array.isArray(diffIDs) || diffIDs.length !== img.layers.length) {
+            throw new StoreError(
+              'ERR_BAD_IMAGE',
+              `${source.name}: the config lists ${diffIDs?.length ?? 0} layers, the manifest ${img.layers.length}`,
+            );
+          }
+          for (const d of [...diffIDs, ...img.layers.map((x) => x.digest)]) digestHex(d);
+          for (const x of img.layers) {
+            if (!LAYER_MEDIA.test(x.mediaType)) {
+              throw new StoreError(
+                'ERR_UNSUPPORTED_MEDIA_TYPE',
+                `${source.name}: layer ${x.digest} has media type ${x.mediaType}`,
+              );
+            }
+          }
+          putBlobBytes(l, img.manifestDigest, img.manifestBytes);
+          putBlobBytes(l, img.configDigest, img.configBytes);
+          const queue = img.layers.map((desc, i) => ({ desc, i }));
+          const workers = Array.from(
+            { length: Math.max(1, Math.min(o.concurrency ?? 3, queue.length)) },
+            async () => {
+              for (let job = queue.shift(); job; job = queue.shift()) {
+                if (o.signal?.aborted)
+                  throw new StoreError('ERR_ABORTED', `pull of ${source.name} aborted`, {
+                    cause: o.signal.reason,
+                  });
+                await ensureLayer(source, job.desc, diffIDs[job.i]!, job.i, o);
+              }
+            },
+          );
+          const results = await Promise.allSettled(workers);
+          const failed = results.find((r) => r.status === 'rejected');
+          if (failed) throw (failed as PromiseRejectedResult).reason;
+          const layers: LayerRecord[] = img.layers.map((x, i) => ({
+            digest: x.digest,
+            diffID: diffIDs[i]!,
+            size: x.size,
+            mediaType: x.mediaType,
+          }));
+          // The index is written last: it only ever names images whose layers are all in place.
+          await updateImages(l, (index) =>
+            tagImage(
+              index,
+              {
+                manifestDigest: img.manifestDigest,
+                configDigest: img.configDigest,
+                layers,
+                pulledAt: new Date().toISOString(),
+              },
+              source.name,
+            ),
+          );
+          return {
+            name: source.name,
+            manifestDigest: img.manifestDigest,
+            configDigest: img.configDigest,
+            layers,
+          };
+        },
+        o.signal,
+      );
+    },
+
+    list() {
+      if (!existsSync(l.index)) return [];
+      return readImages(l).images.map((r) => {
+        let created: string | undefined;
+        try {
+          created = loadConfig(r).created;
+        } catch {
+          created = undefined;
+        }
+        return {
+          names: [...r.names],
+          id: digestHex(r.configDigest).slice(0, 12),
+          manifestDigest: r.manifestDigest,
+          configDigest: r.configDigest,
+          size: r.layers.reduce((n, x) => n + x.size, 0),
+          ...(created ? { created } : {}),
+          pulledAt: r.pulledAt,
+        };
+      });
+    },
+
+    get(ref) {
+      const rec = findImage(readImages(l), ref);
+      if (!rec)
+        throw new StoreError('ERR_IMAGE_NOT_FOUND', `image ${ref} is not in the store (${l.root})`);
+      const layerDirs = rec.layers.map((x) => join(layerDir(x.diffID), 'diff'));
+      const missing = layerDirs.find((d) => !existsSync(d));
+      if (missing)
+        throw new StoreError(
+          'ERR_IMAGE_NOT_FOUND',
+          `image ${ref} lacks layer ${missing}; pull it again`,
+        );
+      return {
+        names: [...rec.names],
+        manifestDigest: rec.manifestDigest,
+        configDigest: rec.configDigest,
+        config: loadConfig(rec),
+        diffIDs: rec.layers.map((x) => x.diffID),
+        layerDirs,
+      };
+    },
+
+    remove(ref, o = {}) {
+      return withStoreLock('exclusive', async () => {
+        const users = new Set(containerDiffIds());
+        const outcome = await updateImages(l, (index) => {
+          const rec = findImage(index, ref);
+          if (!rec) throw new StoreError('ERR_IMAGE_NOT_FOUND', `image ${ref} is not in the store`);
+          if (rec.names.includes(ref) && rec.names.length > 1) {
+            rec.names = rec.names.filter((n) => n !== ref);
+            return { untagged: [ref], deleted: [] as string[] };
+          }
+          if (!o.force && rec.layers.some((x) => users.has(x.diffID))) {
+            const other = index.images.some(
+              (r) => r !== rec && r.layers.some((x) => users.has(x.diffID)),
+            );
+            if (!other)
+              throw new StoreError('ERR_IMAGE_IN_USE', `image ${ref} is used by a container`);
+          }
+          index.images = index.images.filter((r) => r !== rec);
+          return { untagged: [...rec.names], deleted: [rec.manifestDigest] };
+        });
+        const swept =
+          outcome.deleted.length > 0 ? await collect() : { removedBlobs: 0, removedLayers: 0 };
+        return { ...outcome, ...swept };
+      });
+    },
+
+    gc() {
+      return withStoreLock('exclusive', collect);
+    },
+
+    overlaySupported() {
+      overlayProbe ??= withStoreLock('shared', async () => {
+        const scratch = tempName(l.tmp, 'probe');
+        mkdirSync(scratch, { mode: 0o700 });
+        try {
+          const r = await runHelper('probe-overlay', { root: l.root, scratch }, { idmap });
+          return r.whiteout === true;
+        } catch {
+          return false;
+        } finally {
+          await runHelper('rm', { root: l.root, paths: [scratch] }, { idmap }).catch(() => {});
+        }
+      });
+      return overlayProbe;
+    },
+
+    async prepareContainer(ref, o) {
+      if (!CONTAINER_ID.test(o.id)) {
+        throw new StoreError(
+          'ERR_BAD_CONTAINER_ID',
+          `container id ${JSON.stringify(o.id)} must be letters, digits, _ . - (not first), at most 128`,
+        );
+      }
+      const mode =
+        o.mode === 'overlay' || o.mode === 'copy'
+          ? o.mode
+          : (await store.overlaySupported())
+            ? 'overlay'
+            : 'copy';
+      return withStoreLock('shared', async () => {
+        const image = store.get(ref);
+        const dir = join(l.containers, o.id);
+        try {
+          mkdirSync(dir, { mode: 0o700 });
+        } catch (e) {
+          if ((e as { code?: string }).code === 'EEXIST')
+            throw new StoreError(
+              'ERR_CONTAINER_EXISTS',
+              `container ${o.id} already exists in ${l.containers}`,
+            );
+          throw e;
+        }
+        const cleanup = async () => {
+          await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
+        };
+        try {
+          writeFileAtomic(
+            join(dir, 'container.json'),
+            JSON.stringify({ id: o.id, image: image.manifestDigest, diffIDs: image.diffIDs, mode }),
+            l.tmp,
+          );
+          const top = image.layerDirs.at(-1)!;
+          if (mode === 'overlay') {
+            const upperdir = join(dir, 'upper');
+            const workdir = join(dir, 'work');
+            const merged = join(dir, 'merged');
+            mkdirSync(merged);
+            // Made as root inside, owned like the top layer's root: overlay shows the upper
+            // directory's owner and mode on the container's /.
+            await runHelper('mkdirs', { root: l.root, paths: [upperdir, workdir], like: top }, { idmap });
+            return {
+              id: o.id,
+              mode,
+              lowerdirs: [...image.layerDirs],
+              upperdir,
+              workdir,
+              mergedHint: merged,
+              overlayOptions: overlayMountData({ lowerdirs: image.layerDirs, upperdir, workdir }),
+              cleanup,
+            };
+          }
+          const rootfs = join(dir, 'rootfs');
+          await runHelper('copy', { root: l.root, target: rootfs, layers: image.layerDirs }, { idmap });
+          return { id: o.id, mode, lowerdirs: [...image.layerDirs], mergedHint: rootfs, cleanup };
+        } catch (e) {
+          await cleanup().catch(() => {});
+          throw e;
+        }
+      });
+    },
+  };
+  return store;
+}
