@@ -53,13 +53,16 @@ export type EntryAction =
 export function planEntry(h: TarHeaderLike): EntryAction {
   const parts = entryPath(h.name);
   const base = parts.at(-1);
+  const aufs = `${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`;
+  // .wh..wh.* names other than the opaque marker are AUFS bookkeeping (hard link directories).
+  if (
+    parts.some((p, i) => p.startsWith(aufs) && !(i === parts.length - 1 && p === OPAQUE_MARKER))
+  ) {
+    return { kind: 'skip', parts, reason: 'aufs metadata' };
+  }
   if (base?.startsWith(WHITEOUT_PREFIX)) {
     const dir = parts.slice(0, -1);
     if (base === OPAQUE_MARKER) return { kind: 'opaque', parts: dir };
-    // Other .wh..wh. names are AUFS bookkeeping (hard link directories): never content.
-    if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) {
-      return { kind: 'skip', parts, reason: 'aufs metadata' };
-    }
     const victim = base.slice(WHITEOUT_PREFIX.length);
     entryPath(victim, 'whiteout');
     if (victim === '') throw new EntryRefused(`whiteout ${JSON.stringify(h.name)} names nothing`);

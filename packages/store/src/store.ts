@@ -272,7 +272,11 @@ export function openStore(opts: StoreOptions = {}): Store {
     const diff = hashTap();
     plain.on('error', (e) => diff.destroy(e));
     plain.pipe(diff);
-    await runHelper('extract', { root: l.root, target }, { idmap, input: diff, ...(signal ? { signal } : {}) });
+    await runHelper(
+      'extract',
+      { root: l.root, target },
+      { idmap, input: diff, ...(signal ? { signal } : {}) },
+    );
     return diff.digest();
   }
 
@@ -329,90 +333,111 @@ export function openStore(opts: StoreOptions = {}): Store {
     return { removedBlobs, removedLayers: doomed.length };
   }
 
+  function pullLocked(source: ImageSource, o: PullOptions): Promise<PullResult> {
+    return withStoreLock(
+      'shared',
+      async () => {
+        const img = await source.resolve({
+          ...(o.platform ? { platform: o.platform } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        if (sha256Digest(img.manifestBytes) !== img.manifestDigest) {
+          throw new StoreError(
+            'ERR_DIGEST_MISMATCH',
+            `${source.name}: manifest does not match ${img.manifestDigest}`,
+          );
+        }
+        const config = JSON.parse(Buffer.from(img.configBytes).toString('utf8')) as ImageConfigLike;
+        const diffIDs = config.rootfs?.diff_ids;
+        if (!Array.isArray(diffIDs) || diffIDs.length !== img.layers.length) {
+          throw new StoreError(
+            'ERR_BAD_IMAGE',
+            `${source.name}: the config lists ${diffIDs?.length ?? 0} layers, the manifest ${img.layers.length}`,
+          );
+        }
+        for (const d of [...diffIDs, ...img.layers.map((x) => x.digest)]) digestHex(d);
+        for (const x of img.layers) {
+          if (!LAYER_MEDIA.test(x.mediaType)) {
+            throw new StoreError(
+              'ERR_UNSUPPORTED_MEDIA_TYPE',
+              `${source.name}: layer ${x.digest} has media type ${x.mediaType}`,
+            );
+          }
+        }
+        const queue = img.layers.map((desc, i) => ({ desc, i }));
+        const workers = Array.from(
+          { length: Math.max(1, Math.min(o.concurrency ?? 3, queue.length)) },
+          async () => {
+            for (let job = queue.shift(); job; job = queue.shift()) {
+              if (o.signal?.aborted)
+                throw new StoreError('ERR_ABORTED', `pull of ${source.name} aborted`, {
+                  cause: o.signal.reason,
+                });
+              await ensureLayer(source, job.desc, diffIDs[job.i]!, job.i, o);
+            }
+          },
+        );
+        const results = await Promise.allSettled(workers);
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        const layers: LayerRecord[] = img.layers.map((x, i) => ({
+          digest: x.digest,
+          diffID: diffIDs[i]!,
+          size: x.size,
+          mediaType: x.mediaType,
+        }));
+        putBlobBytes(l, img.manifestDigest, img.manifestBytes);
+        putBlobBytes(l, img.configDigest, img.configBytes);
+        // The index is written last: it only ever names images whose layers are all in place.
+        await updateImages(l, (index) =>
+          tagImage(
+            index,
+            {
+              manifestDigest: img.manifestDigest,
+              configDigest: img.configDigest,
+              layers,
+              pulledAt: new Date().toISOString(),
+            },
+            source.name,
+          ),
+        );
+        return {
+          name: source.name,
+          manifestDigest: img.manifestDigest,
+          configDigest: img.configDigest,
+          layers,
+        };
+      },
+      o.signal,
+    );
+  }
+
   const store: Store = {
     root: l.root,
 
     async pull(source, o = {}) {
       ensureDirs();
       await cleanTmp();
-      return withStoreLock(
-        'shared',
-        async () => {
-          const img = await source.resolve({
-            ...(o.platform ? { platform: o.platform } : {}),
-            ...(o.signal ? { signal: o.signal } : {}),
-          });
-          if (sha256Digest(img.manifestBytes) !== img.manifestDigest) {
-            throw new StoreError(
-              'ERR_DIGEST_MISMATCH',
-              `${source.name}: manifest does not match ${img.manifestDigest}`,
-            );
-          }
-          const config = JSON.parse(
-            Buffer.from(img.configBytes).toString('utf8'),
-          ) as ImageConfigLike;
-          const diffIDs = config.rootfs?.diff_ids;
-          if (!Array.isArray(diffIDs) || diffIDs.length !== img.layers.length) {
-            throw new StoreError(
-              'ERR_BAD_IMAGE',
-              `${source.name}: the config lists ${diffIDs?.length ?? 0} layers, the manifest ${img.layers.length}`,
-            );
-          }
-          for (const d of [...diffIDs, ...img.layers.map((x) => x.digest)]) digestHex(d);
-          for (const x of img.layers) {
-            if (!LAYER_MEDIA.test(x.mediaType)) {
-              throw new StoreError(
-                'ERR_UNSUPPORTED_MEDIA_TYPE',
-                `${source.name}: layer ${x.digest} has media type ${x.mediaType}`,
-              );
+      try {
+        return await pullLocked(source, o);
+      } catch (e) {
+        // A failed pull keeps nothing: whatever it stored is unreferenced, and is swept now if
+        // no other pull is running (otherwise by the next gc). An aborted pull keeps its
+        // verified layers, so that pulling again resumes.
+        if ((e as { code?: string }).code !== 'ERR_ABORTED') {
+          const excl = tryLockFile(l.storeLock, 'exclusive');
+          if (excl) {
+            try {
+              await collect();
+            } catch {
+              // The pull's own error is the one to report.
+            } finally {
+              excl.release();
             }
           }
-          putBlobBytes(l, img.manifestDigest, img.manifestBytes);
-          putBlobBytes(l, img.configDigest, img.configBytes);
-          const queue = img.layers.map((desc, i) => ({ desc, i }));
-          const workers = Array.from(
-            { length: Math.max(1, Math.min(o.concurrency ?? 3, queue.length)) },
-            async () => {
-              for (let job = queue.shift(); job; job = queue.shift()) {
-                if (o.signal?.aborted)
-                  throw new StoreError('ERR_ABORTED', `pull of ${source.name} aborted`, {
-                    cause: o.signal.reason,
-                  });
-                await ensureLayer(source, job.desc, diffIDs[job.i]!, job.i, o);
-              }
-            },
-          );
-          const results = await Promise.allSettled(workers);
-          const failed = results.find((r) => r.status === 'rejected');
-          if (failed) throw (failed as PromiseRejectedResult).reason;
-          const layers: LayerRecord[] = img.layers.map((x, i) => ({
-            digest: x.digest,
-            diffID: diffIDs[i]!,
-            size: x.size,
-            mediaType: x.mediaType,
-          }));
-          // The index is written last: it only ever names images whose layers are all in place.
-          await updateImages(l, (index) =>
-            tagImage(
-              index,
-              {
-                manifestDigest: img.manifestDigest,
-                configDigest: img.configDigest,
-                layers,
-                pulledAt: new Date().toISOString(),
-              },
-              source.name,
-            ),
-          );
-          return {
-            name: source.name,
-            manifestDigest: img.manifestDigest,
-            configDigest: img.configDigest,
-            layers,
-          };
-        },
-        o.signal,
-      );
+        }
+        throw e;
+      }
     },
 
     list() {
@@ -546,7 +571,11 @@ export function openStore(opts: StoreOptions = {}): Store {
             mkdirSync(merged);
             // Made as root inside, owned like the top layer's root: overlay shows the upper
             // directory's owner and mode on the container's /.
-            await runHelper('mkdirs', { root: l.root, paths: [upperdir, workdir], like: top }, { idmap });
+            await runHelper(
+              'mkdirs',
+              { root: l.root, paths: [upperdir, workdir], like: top },
+              { idmap },
+            );
             return {
               id: o.id,
               mode,
@@ -559,7 +588,11 @@ export function openStore(opts: StoreOptions = {}): Store {
             };
           }
           const rootfs = join(dir, 'rootfs');
-          await runHelper('copy', { root: l.root, target: rootfs, layers: image.layerDirs }, { idmap });
+          await runHelper(
+            'copy',
+            { root: l.root, target: rootfs, layers: image.layerDirs },
+            { idmap },
+          );
           return { id: o.id, mode, lowerdirs: [...image.layerDirs], mergedHint: rootfs, cleanup };
         } catch (e) {
           await cleanup().catch(() => {});

@@ -47,14 +47,16 @@ export async function runHelper(
   // through /proc/self/fd/3, which skips the ancestors' permission checks.
   const rel = (p: string) => {
     const r = relative(args.root, p);
-    if (r.startsWith('..') || isAbsolute(r)) throw new StoreError('ERR_HELPER_FAILED', `${p} is outside the store ${args.root}`);
+    if (r.startsWith('..') || isAbsolute(r))
+      throw new StoreError('ERR_HELPER_FAILED', `${p} is outside the store ${args.root}`);
     return r;
   };
   const mapped: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     if (k === 'root') continue;
     if (typeof v === 'string' && v.startsWith('/')) mapped[k] = rel(v);
-    else if (Array.isArray(v)) mapped[k] = v.map((x) => (typeof x === 'string' && x.startsWith('/') ? rel(x) : x));
+    else if (Array.isArray(v))
+      mapped[k] = v.map((x) => (typeof x === 'string' && x.startsWith('/') ? rel(x) : x));
     else mapped[k] = v;
   }
   const rootFd = openSync(args.root, constants.O_RDONLY | constants.O_DIRECTORY);

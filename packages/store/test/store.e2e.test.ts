@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as libc from '@rootless-ts/libc';
+import { mountTable, removeTree, userTempDir } from '@rootless-ts/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkConsistent, hostGid, hostUid, listDir, op, sha256File, startPull, strays, user } from './helpers.js';
+
+let T: string;
+const mountsBefore = mountTable();
+beforeAll(() => {
+  T = userTempDir(user, 'rootless-store-');
+});
+afterAll(() => {
+  removeTree(T);
+});
+afterEach(() => {
+  expect(strays()).toEqual([]);
+  expect(mountTable()).toEqual(mountsBefore);
+});
+
+const MTIME = new Date(1700000000000);
+// A v2 file capability (VFS_CAP_REVISION_2 | effective) granting cap_net_raw (13).
+const CAP_NET_RAW = Buffer.from([0x01, 0, 0, 0x02, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+async function build(name: string, layers: unknown[][], options?: unknown) {
+  const r = await op({ op: 'build', dir: join(T, 'img', name), layers, options });
+  expect(r.error).toBeUndefined();
+  return r.result as { manifestDigest: string; configDigest: string; diffIds: string[]; layers: Array<{ digest: string; size: number }> };
+}
+
+const layerDir = (root: string, diffId: string) => join(root, 'layers', 'sha256', diffId.slice(7), 'diff');
+
+describe('extraction as root in the user namespace', () => {
+  it('keeps owners (as subordinate ids on the host), modes, setuid, hard links, symlinks, fifos, xattrs', async () => {
+    const img = await build('fidelity', [
+      [
+        { name: 'bin/', type: 'directory', mode: 0o755 },
+        { name: 'bin/tool', content: '#!/bin/sh\n', mode: 0o4755 },
+        { name: 'bin/ping', content: 'ping', mode: 0o755, pax: { 'SCHILY.xattr.security.capability': CAP_NET_RAW.toString('latin1') } },
+        { name: 'bin/hl', type: 'link', linkname: 'bin/tool' },
+        { name: 'bin/sl', type: 'symlink', linkname: 'tool' },
+        { name: 'home/u/', type: 'directory', mode: 0o750, uid: 1000, gid: 1000 },
+        { name: 'home/u/f', content: 'mine', mode: 0o640, uid: 1000, gid: 1001, pax: { 'SCHILY.xattr.user.note': 'hi' } },
+        { name: 'home/u/forged', content: 'x', pax: { 'SCHILY.xattr.user.overlay.opaque': 'y' } },
+        { name: 'run/p', type: 'fifo', mode: 0o600 },
+        { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
+        { name: 'g/', type: 'directory', mode: 0o2775, gid: 50 },
+      ],
+      [
+        { name: 'bin/.wh.sl' },
+        { name: 'home/.wh..wh..opq' },
+      ],
+    ]);
+    const root = join(T, 'fidelity');
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'fidelity'), name: 'test/fidelity:1' });
+    expect(r.error).toBeUndefined();
+    expect(r.phases).toEqual(['downloading', 'extracting', 'done']);
+    const l1 = layerDir(root, img.diffIds[0]!);
+    const st = (p: string) => lstatSync(join(l1, p));
+    // Owners: tar's ids are container ids, stored as the host ids they map to.
+    expect([st('bin/tool').uid, st('bin/tool').gid]).toEqual([hostUid(0), hostGid(0)]);
+    expect([st('home/u/f').uid, st('home/u/f').gid]).toEqual([hostUid(1000), hostGid(1001)]);
+    expect(st('home/u').uid).toBe(hostUid(1000));
+    expect(st('g').gid).toBe(hostGid(50));
+    expect(hostUid(0)).not.toBe(user.uid);
+    // Modes, set-id bits included.
+    expect(st('bin/tool').mode & 0o7777).toBe(0o4755);
+    expect(st('home/u').mode & 0o7777).toBe(0o750);
+    expect(st('home/u/f').mode & 0o7777).toBe(0o640);
+    expect(st('g').mode & 0o7777).toBe(0o2775);
+    // Hard link: one inode; symlink: kept as written; fifo made; device skipped.
+    expect(st('bin/hl').ino).toBe(st('bin/tool').ino);
+    expect(st('bin/tool').nlink).toBe(2);
+    expect(readlinkSync(join(l1, 'bin/sl'))).toBe('tool');
+    expect(st('run/p').isFIFO()).toBe(true);
+    expect(existsSync(join(l1, 'dev/null'))).toBe(false);
+    expect(st('bin/tool').mtime.getTime()).toBe(MTIME.getTime());
+    expect(st('bin').mtime.getTime()).toBe(MTIME.getTime());
+    // xattrs: the user one kept; the forged overlay one dropped.
+    expect(libc.lgetxattr(join(l1, 'home/u/f'), 'user.note')?.toString()).toBe('hi');
+    expect(libc.lgetxattr(join(l1, 'home/u/forged'), 'user.overlay.opaque')).toBeUndefined();
+    // security.capability set by root in the user namespace: the kernel stored a v3
+    // (namespaced) capability whose root id is the namespace's root on the host.
+    const cap = libc.lgetxattr(join(l1, 'bin/ping'), 'security.capability')!;
+    expect(cap.length).toBe(24);
+    expect(cap.readUInt32LE(0) >>> 24).toBe(3);
+    expect(cap.readUInt32LE(4)).toBe(1 << 13);
+    expect(cap.readUInt32LE(20)).toBe(hostUid(0));
+    // Whiteout and opaque directory of the second layer, in overlay's userxattr form.
+    const l2 = layerDir(root, img.diffIds[1]!);
+    const wh = lstatSync(join(l2, 'bin/sl'));
+    expect(wh.isCharacterDevice() && wh.rdev === 0).toBe(true);
+    expect(libc.lgetxattr(join(l2, 'home'), 'user.overlay.opaque')?.toString()).toBe('y');
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+    checkConsistent(root);
+    const got = await op({ op: 'get', root, name: 'test/fidelity:1' });
+    expect(got.result.layerDirs).toEqual([l1, l2]);
+    expect(got.result.config.rootfs.diff_ids).toEqual(img.diffIds);
+  });
+
+  it('extracts a layer over 50 MiB', async () => {
+    const img = await build('big', [[{ name: 'big', random: 60 * 1024 * 1024, mode: 0o600 }, { name: 'small', content: 's' }]]);
+    expect(img.layers[0]!.size).toBeGreaterThan(50 * 1024 * 1024);
+    const root = join(T, 'big');
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'big'), name: 'test/big:1' });
+    expect(r.error).toBeUndefined();
+    expect(r.lastBytes).toBe(img.layers[0]!.size);
+    const f = join(layerDir(root, img.diffIds[0]!), 'big');
+    expect(statSync(f).size).toBe(60 * 1024 * 1024);
+    const layerBlob = readFileSync(join(T, 'img', 'big', 'blobs', 'sha256', img.layers[0]!.digest.slice(7)));
+    expect(layerBlob.length).toBe(img.layers[0]!.size);
+    checkConsistent(root);
+    removeTree(root);
+  });
+});
+
+describe('overlay and copy', () => {
+  let root: string;
+  beforeAll(async () => {
+    await build('ovl', [
+      [
+        { name: 'etc/a', content: 'a' },
+        { name: 'etc/b', content: 'b' },
+        { name: 'cache/old1', content: '1' },
+        { name: 'cache/sub/old2', content: '2' },
+      ],
+      [{ name: 'etc/.wh.a' }, { name: 'cache/.wh..wh..opq' }, { name: 'cache/new', content: 'n' }],
+    ]);
+    root = join(T, 'ovl');
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'ovl'), name: 'test/ovl:1' });
+    expect(r.error).toBeUndefined();
+  });
+
+  it('probes overlay in a user namespace', async () => {
+    expect((await op({ op: 'probe', root })).result).toBe(true);
+  });
+
+  it('honours whiteouts and opaque directories when mounted with userxattr; writes stay in the upper layer', async () => {
+    const before = sha256File(join(layerDir(root, JSON.parse(readFileSync(join(root, 'images.json'), 'utf8')).images[0].layers[0].diffID), 'etc/b'));
+    const r = await op({
+      op: 'mount-ls',
+      root,
+      name: 'test/ovl:1',
+      id: 'c1',
+      script: 'ls etc; echo --; ls cache; echo changed > etc/b; rm cache/new; echo --; ls -n -d .',
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.result.stderr).toBe('');
+    const [etc, cache, rootLs] = r.result.stdout.split('--\n');
+    expect(etc).toBe('b\n');
+    expect(cache).toBe('new\n');
+    // The merged root belongs to root inside, like the layers' roots.
+    expect(rootLs).toMatch(/^d\S+ +\d+ 0 0 /);
+    const lower = JSON.parse(readFileSync(join(root, 'images.json'), 'utf8')).images[0].layers;
+    expect(sha256File(join(layerDir(root, lower[0].diffID), 'etc/b'))).toBe(before);
+    expect(existsSync(join(layerDir(root, lower[1].diffID), 'cache/new'))).toBe(true);
+    // The container's writable layer is gone after cleanup.
+    expect(existsSync(r.result.dir)).toBe(false);
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+  });
+
+  it('copies the layers as overlay would show them where overlay is not wanted', async () => {
+    const r = await op({ op: 'prepare', root, name: 'test/ovl:1', id: 'c2', mode: 'copy' });
+    expect(r.error).toBeUndefined();
+    const fs = r.result.mergedHint as string;
+    expect(listDir(join(fs, 'etc'))).toEqual(['b']);
+    expect(listDir(join(fs, 'cache'))).toEqual(['new']);
+    expect(lstatSync(join(fs, 'etc/b')).uid).toBe(hostUid(0));
+    // The image is in use: rmi refuses until the container is gone.
+    const rm = await op({ op: 'remove', root, name: 'test/ovl:1' });
+    expect(rm.error?.code).toBe('ERR_IMAGE_IN_USE');
+    const c = await op({ op: 'prepare-cleanup', root, name: 'test/ovl:1', id: 'c3', mode: 'copy' });
+    expect(c.error).toBeUndefined();
+    expect(listDir(join(root, 'containers'))).toEqual(['c2']);
+    removeTree(join(root, 'containers', 'c2'));
+  });
+
+  it('refuses a container id that is not a plain name', async () => {
+    const r = await op({ op: 'prepare', root, name: 'test/ovl:1', id: '../x', mode: 'copy' });
+    expect(r.error?.code).toBe('ERR_BAD_CONTAINER_ID');
+    expect(existsSync(join(root, 'x'))).toBe(false);
+  });
+});
+
+describe('hostile layers', () => {
+  const passwd = sha256File('/etc/passwd');
+  const shadowLinks = statSync('/etc/shadow').nlink;
+
+  const cases: Array<[string, () => unknown[], RegExp, () => string[]]> = [
+    ['../ entry', () => [{ name: '../../../../../../../../escape1', content: 'x' }], /leaves the layer through \.\./, () => [join(T, 'escape1'), '/escape1', '/tmp/escape1']],
+    ['absolute entry', () => [{ name: join(T, 'escape2'), content: 'x' }], /is an absolute path/, () => [join(T, 'escape2')]],
+    [
+      'symlink to / then etc/passwd',
+      () => [
+        { name: 'evil', type: 'symlink', linkname: '/' },
+        { name: 'evil/etc/passwd', content: 'pwned::0:0::/:/bin/sh\n' },
+      ],
+      /evil is a symlink, refusing to go through it/,
+      () => [],
+    ],
+    [
+      'symlink to a host directory then a file through it',
+      () => [
+        { name: 'evil', type: 'symlink', linkname: T },
+        { name: 'evil/escape3', content: 'x' },
+      ],
+      /evil is a symlink/,
+      () => [join(T, 'escape3')],
+    ],
+    ['hard link to /etc/shadow', () => [{ name: 'h', type: 'link', linkname: '/etc/shadow' }], /hard link "h" to "\/etc\/shadow" is an absolute path/, () => []],
+    ['hard link through ..', () => [{ name: 'h', type: 'link', linkname: '../../../../../../etc/shadow' }], /leaves the layer/, () => []],
+    [
+      'symlink then a directory and a file through it',
+      () => [
+        { name: 'd', type: 'symlink', linkname: T },
+        { name: 'd/sub/', type: 'directory' },
+        { name: 'd/sub/f', content: 'x' },
+      ],
+      /\/d is a symlink/,
+      () => [join(T, 'sub')],
+    ],
+    ['hard link to a file not in the layer', () => [{ name: 'h', type: 'link', linkname: 'etc/shadow' }], /etc does not exist in this layer/, () => []],
+  ];
+
+  it.each(cases)('refuses a %s with one line, writing nothing outside and keeping nothing', async (label, entries, message, outside) => {
+    const name = label.replace(/[^a-z]+/g, '-');
+    await build(name, [[{ name: 'ok', content: 'fine' }], entries()]);
+    const root = join(T, `hostile-${name}`);
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', name), name: `test/${name}:1` });
+    expect(r.error?.code).toBe('ERR_LAYER_REFUSED');
+    expect(r.error?.message).toMatch(message);
+    expect(r.error?.message).not.toContain('\n');
+    for (const p of outside()) expect(existsSync(p)).toBe(false);
+    expect(sha256File('/etc/passwd')).toBe(passwd);
+    expect(statSync('/etc/shadow').nlink).toBe(shadowLinks);
+    // Nothing of the failed pull is kept: no image, no layer, no blob, no temp file.
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
+    expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+    expect((await op({ op: 'list', root })).result).toEqual([]);
+  });
+
+  it('refuses a blob whose digest does not match, keeping nothing from it', async () => {
+    const img = await build('corrupt', [[{ name: 'f', content: 'good' }]], { gzip: false });
+    const blob = join(T, 'img', 'corrupt', 'blobs', 'sha256', img.layers[0]!.digest.slice(7));
+    const bytes = readFileSync(blob);
+    bytes[600] = 'X'.charCodeAt(0);
+    writeFileSync(blob, bytes);
+    const root = join(T, 'corrupt');
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'corrupt'), name: 'test/corrupt:1', verify: false });
+    expect(r.error?.code).toBe('ERR_DIGEST_MISMATCH');
+    expect(r.error?.message).toMatch(/^blob sha256:[a-f0-9]{64} arrived with digest sha256:[a-f0-9]{64}$/);
+    expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+  });
+});
+
+describe('crashes, concurrency, removal', () => {
+  it('stays consistent when a pull is SIGKILLed at random points, and the next pull completes', async () => {
+    const layers = Array.from({ length: 4 }, (_, i) => [
+      { name: `l${i}/data`, random: 3 * 1024 * 1024 },
+      { name: `l${i}/x`, content: String(i), uid: 7 },
+    ]);
+    const img = await build('kill', layers);
+    const root = join(T, 'kill');
+    // Seeded, so a failure can be replayed; each kill lands somewhere in download, extraction,
+    // the index write or start-up.
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let killed = 0;
+    for (let round = 0; round < 6; round++) {
+      const p = startPull({ root, dir: join(T, 'img', 'kill'), name: 'test/kill:1', delayMs: 2, concurrency: 2 });
+      await new Promise((r) => setTimeout(r, 150 + Math.floor(rand() * 1500)));
+      if (p.child.kill('SIGKILL')) killed++;
+      await p.exited;
+      // Its extractors die with it (parent-death signal); give the kernel a moment to reap.
+      for (let i = 0; i < 50 && strays().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(strays()).toEqual([]);
+      checkConsistent(root);
+    }
+    expect(killed).toBeGreaterThan(0);
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'kill'), name: 'test/kill:1' });
+    expect(r.error).toBeUndefined();
+    checkConsistent(root);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+    const got = await op({ op: 'get', root, name: 'test/kill:1' });
+    expect(got.result.diffIDs).toEqual(img.diffIds);
+    for (const [i, d] of (got.result.layerDirs as string[]).entries()) {
+      expect(readFileSync(join(d, `l${i}/x`), 'utf8')).toBe(String(i));
+      expect(statSync(join(d, `l${i}/data`)).size).toBe(3 * 1024 * 1024);
+    }
+    removeTree(root);
+  });
+
+  it('lets two pulls of one image run at once: one extraction per layer, one image', async () => {
+    const img = await build('twice', [[{ name: 'a', random: 2 * 1024 * 1024 }], [{ name: 'b', content: 'b' }], [{ name: 'c', content: 'c' }]]);
+    const root = join(T, 'twice');
+    const spec = { op: 'pull', root, dir: join(T, 'img', 'twice'), name: 'test/twice:1', delayMs: 1 };
+    const [a, b] = await Promise.all([op(spec), op(spec)]);
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    expect(a.result.manifestDigest).toBe(b.result.manifestDigest);
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual(img.diffIds.map((d) => d.slice(7)).sort());
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+    const list = (await op({ op: 'list', root })).result;
+    expect(list).toHaveLength(1);
+    expect(list[0].names).toEqual(['test/twice:1']);
+    checkConsistent(root);
+  });
+
+  it('removes images and collects the blobs and layers no image uses', async () => {
+    const shared = [{ name: 'shared', content: 'base' }];
+    const a = await build('rm-a', [shared, [{ name: 'a', content: 'a' }]]);
+    const b = await build('rm-b', [shared, [{ name: 'b', content: 'b' }]]);
+    const root = join(T, 'rm');
+    for (const [dir, name] of [['rm-a', 'test/a:1'], ['rm-b', 'test/b:1'], ['rm-b', 'test/b:alias']]) {
+      expect((await op({ op: 'pull', root, dir: join(T, 'img', dir), name })).error).toBeUndefined();
+    }
+    expect(listDir(join(root, 'layers', 'sha256'))).toHaveLength(3);
+    // A second name is only untagged.
+    const un = await op({ op: 'remove', root, name: 'test/b:alias' });
+    expect(un.result).toEqual({ untagged: ['test/b:alias'], deleted: [], removedBlobs: 0, removedLayers: 0 });
+    const ra = await op({ op: 'remove', root, name: 'test/a:1' });
+    expect(ra.result).toMatchObject({ deleted: [a.manifestDigest], removedLayers: 1, removedBlobs: 3 });
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([b.diffIds[0]!.slice(7), b.diffIds[1]!.slice(7)].sort());
+    checkConsistent(root);
+    const rb = await op({ op: 'remove', root, name: b.configDigest.slice(7, 19) });
+    expect(rb.result).toMatchObject({ deleted: [b.manifestDigest], removedLayers: 2, removedBlobs: 4 });
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
+    expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
+    const missing = await op({ op: 'remove', root, name: 'test/a:1' });
+    expect(missing.error).toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND', message: 'image test/a:1 is not in the store' });
+  });
+});
+
+// Keep an unused import checker quiet about helpers only some runs need.
+void createHash;
+void readdirSync;
+void rmSync;
