@@ -55,7 +55,11 @@ export function hashTap(
       cb(null, chunk);
     },
   });
-  return Object.assign(t, { digest: () => `sha256:${h.digest('hex')}`, bytes: () => n });
+  let digest: string | undefined;
+  return Object.assign(t, {
+    digest: () => (digest ??= `sha256:${h.digest('hex')}`),
+    bytes: () => n,
+  });
 }
 
 /**

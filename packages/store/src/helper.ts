@@ -16,7 +16,6 @@ import {
   type TarHeaderLike,
   xattrAllowed,
 } from './entries.js';
-import { overlayMountData } from './overlay.js';
 
 const require = createRequire(import.meta.url);
 const tar = require('tar-stream') as typeof TarStream;
@@ -249,19 +248,23 @@ function mkdirs(paths: string[], like: string): never {
 }
 
 function probeOverlay(scratch: string): never {
-  const d = (n: string) => join(scratch, n);
-  for (const n of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(d(n), { recursive: true });
-  fs.writeFileSync(join(d('lower'), 'f'), 'x');
+  // The real path, not /proc/self/fd/3: that descriptor's mount belongs to the parent's mount
+  // namespace, and overlay refuses layers on a mount of another namespace (it clones the upper
+  // directory's mount). The container's mount will use real paths too, so a store whose path
+  // root inside cannot walk is reported as unable to overlay.
+  process.chdir(scratch);
+  for (const n of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(n);
+  fs.writeFileSync('lower/f', 'x');
   libc.mount(
     'overlay',
-    d('merged'),
+    'merged',
     'overlay',
     M.MS_NODEV | M.MS_NOSUID,
-    overlayMountData({ lowerdirs: [d('lower')], upperdir: d('upper'), workdir: d('work') }),
+    'lowerdir=lower,upperdir=upper,workdir=work,userxattr',
   );
-  fs.unlinkSync(join(d('merged'), 'f'));
-  const st = fs.lstatSync(join(d('upper'), 'f'));
-  libc.umount2(d('merged'));
+  fs.unlinkSync('merged/f');
+  const st = fs.lstatSync('upper/f');
+  libc.umount2('merged');
   done({ ok: true, whiteout: st.isCharacterDevice() && st.rdev === 0 });
 }
 
@@ -332,6 +335,7 @@ const inStore = (p: string) => {
   return join(STORE, p);
 };
 for (const [k, v] of Object.entries(rawArgs)) {
+  if (k.startsWith('host')) continue;
   if (typeof v === 'string') rawArgs[k] = inStore(v);
   else if (Array.isArray(v)) rawArgs[k] = v.map((x) => (typeof x === 'string' ? inStore(x) : x));
 }
@@ -340,13 +344,14 @@ const args = rawArgs as {
   paths?: string[];
   layers?: string[];
   scratch?: string;
+  hostScratch?: string;
   like?: string;
 };
 async function main(): Promise<void> {
   if (op === 'extract') await extract(args.target!);
   else if (op === 'rm') remove(args.paths ?? []);
   else if (op === 'mkdirs') mkdirs(args.paths ?? [], args.like!);
-  else if (op === 'probe-overlay') probeOverlay(args.scratch!);
+  else if (op === 'probe-overlay') probeOverlay(args.hostScratch!);
   else if (op === 'copy') copyLayers(args.target!, args.layers ?? []);
   else done({ ok: false, code: 'ERR_HELPER_FAILED', message: `unknown operation ${op}` }, 2);
 }

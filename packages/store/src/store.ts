@@ -145,6 +145,7 @@ export function openStore(opts: StoreOptions = {}): Store {
   const l = storeLayout(opts.root ?? defaultStoreRoot());
   const idmap = opts.idmap ?? userIdMap();
   let overlayProbe: Promise<boolean> | undefined;
+  let overlayProbeError: string | undefined;
 
   function ensureDirs(): void {
     // 0700: layers hold set-id files owned by subordinate ids; other host users stay out, as
@@ -517,9 +518,14 @@ export function openStore(opts: StoreOptions = {}): Store {
         const scratch = tempName(l.tmp, 'probe');
         mkdirSync(scratch, { mode: 0o700 });
         try {
-          const r = await runHelper('probe-overlay', { root: l.root, scratch }, { idmap });
+          const r = await runHelper(
+            'probe-overlay',
+            { root: l.root, hostScratch: scratch },
+            { idmap },
+          );
           return r.whiteout === true;
-        } catch {
+        } catch (e) {
+          overlayProbeError = (e as Error).message;
           return false;
         } finally {
           await runHelper('rm', { root: l.root, paths: [scratch] }, { idmap }).catch(() => {});

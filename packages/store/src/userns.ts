@@ -54,7 +54,9 @@ export async function runHelper(
   const mapped: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     if (k === 'root') continue;
-    if (typeof v === 'string' && v.startsWith('/')) mapped[k] = rel(v);
+    // host*: a path as the new mount namespace sees it, passed as is.
+    if (k.startsWith('host')) mapped[k] = v;
+    else if (typeof v === 'string' && v.startsWith('/')) mapped[k] = rel(v);
     else if (Array.isArray(v))
       mapped[k] = v.map((x) => (typeof x === 'string' && x.startsWith('/') ? rel(x) : x));
     else mapped[k] = v;

@@ -7,7 +7,8 @@ import { planIdMaps, toHostId } from '@rootless-ts/idmap';
 import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
 import { expect } from 'vitest';
 
-export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+export const fixture = (name: string) =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 export const user = testUser();
 const subuid = subordinateRange(user, '/etc/subuid');
 
@@ -15,7 +16,8 @@ const subuid = subordinateRange(user, '/etc/subuid');
 const plan = planIdMaps({ user: { name: user.name, uid: user.uid, gid: user.gid } });
 export const hostUid = (c: number) => toHostId(plan.uidMap, c);
 export const hostGid = (c: number) => toHostId(plan.gidMap, c);
-if (plan.mode !== 'subordinate') throw new Error(`test user ${user.name} has no subordinate ids; run tools/setup-host.sh`);
+if (plan.mode !== 'subordinate')
+  throw new Error(`test user ${user.name} has no subordinate ids; run tools/setup-host.sh`);
 
 export interface OpOutcome {
   result?: any;
@@ -26,21 +28,29 @@ export interface OpOutcome {
 
 /** Runs one store operation (fixtures/store-op.mjs) as the test user. */
 export async function op(spec: Record<string, unknown>): Promise<OpOutcome> {
-  const r = await runNodeAs(user, fixture('store-op.mjs'), [JSON.stringify(spec)], { timeoutMs: 180_000 });
+  const r = await runNodeAs(user, fixture('store-op.mjs'), [JSON.stringify(spec)], {
+    timeoutMs: 180_000,
+  });
   if (r.code !== 0) throw new Error(`store-op failed (${r.code ?? r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as OpOutcome;
 }
 
 /** Starts a pull as the test user in a child this test can SIGKILL. */
 export function startPull(spec: Record<string, unknown>) {
-  const child = spawnChild(process.execPath, [fixture('store-op.mjs'), JSON.stringify({ op: 'pull', ...spec })], {
-    uid: user.uid,
-    gid: user.gid,
-    cwd: '/',
-    env: { PATH: '/usr/bin:/bin', HOME: user.home },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const child = spawnChild(
+    process.execPath,
+    [fixture('store-op.mjs'), JSON.stringify({ op: 'pull', ...spec })],
+    {
+      uid: user.uid,
+      gid: user.gid,
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', HOME: user.home },
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, exited };
 }
 
@@ -51,7 +61,8 @@ export function strays(): string[] {
     .map((p) => `${p.pid} ${p.command}`);
 }
 
-export const sha256File = (p: string) => `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+export const sha256File = (p: string) =>
+  `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
 
 /**
  * The store's invariants, checked from the host: every blob matches its name, the index names
@@ -69,12 +80,17 @@ export function checkConsistent(root: string): void {
   }
   const index = join(root, 'images.json');
   if (!existsSync(index)) return;
-  const images = JSON.parse(readFileSync(index, 'utf8')).images as Array<{ manifestDigest: string; configDigest: string; layers: Array<{ digest: string; diffID: string }> }>;
+  const images = JSON.parse(readFileSync(index, 'utf8')).images as Array<{
+    manifestDigest: string;
+    configDigest: string;
+    layers: Array<{ digest: string; diffID: string }>;
+  }>;
   for (const img of images) {
     for (const d of [img.manifestDigest, img.configDigest, ...img.layers.map((x) => x.digest)]) {
       expect(existsSync(join(blobs, d.slice(7)))).toBe(true);
     }
-    for (const x of img.layers) expect(lstatSync(join(layers, x.diffID.slice(7), 'diff')).isDirectory()).toBe(true);
+    for (const x of img.layers)
+      expect(lstatSync(join(layers, x.diffID.slice(7), 'diff')).isDirectory()).toBe(true);
   }
 }
 

@@ -1,10 +1,29 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as libc from '@rootless-ts/libc';
 import { mountTable, removeTree, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkConsistent, hostGid, hostUid, listDir, op, sha256File, startPull, strays, user } from './helpers.js';
+import {
+  checkConsistent,
+  hostGid,
+  hostUid,
+  listDir,
+  op,
+  sha256File,
+  startPull,
+  strays,
+  user,
+} from './helpers.js';
 
 let T: string;
 const mountsBefore = mountTable();
@@ -21,15 +40,23 @@ afterEach(() => {
 
 const MTIME = new Date(1700000000000);
 // A v2 file capability (VFS_CAP_REVISION_2 | effective) granting cap_net_raw (13).
-const CAP_NET_RAW = Buffer.from([0x01, 0, 0, 0x02, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const CAP_NET_RAW = Buffer.from([
+  0x01, 0, 0, 0x02, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
 
 async function build(name: string, layers: unknown[][], options?: unknown) {
   const r = await op({ op: 'build', dir: join(T, 'img', name), layers, options });
   expect(r.error).toBeUndefined();
-  return r.result as { manifestDigest: string; configDigest: string; diffIds: string[]; layers: Array<{ digest: string; size: number }> };
+  return r.result as {
+    manifestDigest: string;
+    configDigest: string;
+    diffIds: string[];
+    layers: Array<{ digest: string; size: number }>;
+  };
 }
 
-const layerDir = (root: string, diffId: string) => join(root, 'layers', 'sha256', diffId.slice(7), 'diff');
+const layerDir = (root: string, diffId: string) =>
+  join(root, 'layers', 'sha256', diffId.slice(7), 'diff');
 
 describe('extraction as root in the user namespace', () => {
   it('keeps owners (as subordinate ids on the host), modes, setuid, hard links, symlinks, fifos, xattrs', async () => {
@@ -37,23 +64,37 @@ describe('extraction as root in the user namespace', () => {
       [
         { name: 'bin/', type: 'directory', mode: 0o755 },
         { name: 'bin/tool', content: '#!/bin/sh\n', mode: 0o4755 },
-        { name: 'bin/ping', content: 'ping', mode: 0o755, pax: { 'SCHILY.xattr.security.capability': CAP_NET_RAW.toString('latin1') } },
+        {
+          name: 'bin/ping',
+          content: 'ping',
+          mode: 0o755,
+          pax: { 'SCHILY.xattr.security.capability': CAP_NET_RAW.toString('latin1') },
+        },
         { name: 'bin/hl', type: 'link', linkname: 'bin/tool' },
         { name: 'bin/sl', type: 'symlink', linkname: 'tool' },
         { name: 'home/u/', type: 'directory', mode: 0o750, uid: 1000, gid: 1000 },
-        { name: 'home/u/f', content: 'mine', mode: 0o640, uid: 1000, gid: 1001, pax: { 'SCHILY.xattr.user.note': 'hi' } },
+        {
+          name: 'home/u/f',
+          content: 'mine',
+          mode: 0o640,
+          uid: 1000,
+          gid: 1001,
+          pax: { 'SCHILY.xattr.user.note': 'hi' },
+        },
         { name: 'home/u/forged', content: 'x', pax: { 'SCHILY.xattr.user.overlay.opaque': 'y' } },
         { name: 'run/p', type: 'fifo', mode: 0o600 },
         { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
         { name: 'g/', type: 'directory', mode: 0o2775, gid: 50 },
       ],
-      [
-        { name: 'bin/.wh.sl' },
-        { name: 'home/.wh..wh..opq' },
-      ],
+      [{ name: 'bin/.wh.sl' }, { name: 'home/.wh..wh..opq' }],
     ]);
     const root = join(T, 'fidelity');
-    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'fidelity'), name: 'test/fidelity:1' });
+    const r = await op({
+      op: 'pull',
+      root,
+      dir: join(T, 'img', 'fidelity'),
+      name: 'test/fidelity:1',
+    });
     expect(r.error).toBeUndefined();
     expect(r.phases).toEqual(['downloading', 'extracting', 'done']);
     const l1 = layerDir(root, img.diffIds[0]!);
@@ -100,7 +141,12 @@ describe('extraction as root in the user namespace', () => {
   });
 
   it('extracts a layer over 50 MiB', async () => {
-    const img = await build('big', [[{ name: 'big', random: 60 * 1024 * 1024, mode: 0o600 }, { name: 'small', content: 's' }]]);
+    const img = await build('big', [
+      [
+        { name: 'big', random: 60 * 1024 * 1024, mode: 0o600 },
+        { name: 'small', content: 's' },
+      ],
+    ]);
     expect(img.layers[0]!.size).toBeGreaterThan(50 * 1024 * 1024);
     const root = join(T, 'big');
     const r = await op({ op: 'pull', root, dir: join(T, 'img', 'big'), name: 'test/big:1' });
@@ -108,7 +154,9 @@ describe('extraction as root in the user namespace', () => {
     expect(r.lastBytes).toBe(img.layers[0]!.size);
     const f = join(layerDir(root, img.diffIds[0]!), 'big');
     expect(statSync(f).size).toBe(60 * 1024 * 1024);
-    const layerBlob = readFileSync(join(T, 'img', 'big', 'blobs', 'sha256', img.layers[0]!.digest.slice(7)));
+    const layerBlob = readFileSync(
+      join(T, 'img', 'big', 'blobs', 'sha256', img.layers[0]!.digest.slice(7)),
+    );
     expect(layerBlob.length).toBe(img.layers[0]!.size);
     checkConsistent(root);
     removeTree(root);
@@ -137,7 +185,15 @@ describe('overlay and copy', () => {
   });
 
   it('honours whiteouts and opaque directories when mounted with userxattr; writes stay in the upper layer', async () => {
-    const before = sha256File(join(layerDir(root, JSON.parse(readFileSync(join(root, 'images.json'), 'utf8')).images[0].layers[0].diffID), 'etc/b'));
+    const before = sha256File(
+      join(
+        layerDir(
+          root,
+          JSON.parse(readFileSync(join(root, 'images.json'), 'utf8')).images[0].layers[0].diffID,
+        ),
+        'etc/b',
+      ),
+    );
     const r = await op({
       op: 'mount-ls',
       root,
@@ -188,8 +244,18 @@ describe('hostile layers', () => {
   const shadowLinks = statSync('/etc/shadow').nlink;
 
   const cases: Array<[string, () => unknown[], RegExp, () => string[]]> = [
-    ['../ entry', () => [{ name: '../../../../../../../../escape1', content: 'x' }], /leaves the layer through \.\./, () => [join(T, 'escape1'), '/escape1', '/tmp/escape1']],
-    ['absolute entry', () => [{ name: join(T, 'escape2'), content: 'x' }], /is an absolute path/, () => [join(T, 'escape2')]],
+    [
+      '../ entry',
+      () => [{ name: '../../../../../../../../escape1', content: 'x' }],
+      /leaves the layer through \.\./,
+      () => [join(T, 'escape1'), '/escape1', '/tmp/escape1'],
+    ],
+    [
+      'absolute entry',
+      () => [{ name: join(T, 'escape2'), content: 'x' }],
+      /is an absolute path/,
+      () => [join(T, 'escape2')],
+    ],
     [
       'symlink to / then etc/passwd',
       () => [
@@ -208,8 +274,18 @@ describe('hostile layers', () => {
       /evil is a symlink/,
       () => [join(T, 'escape3')],
     ],
-    ['hard link to /etc/shadow', () => [{ name: 'h', type: 'link', linkname: '/etc/shadow' }], /hard link "h" to "\/etc\/shadow" is an absolute path/, () => []],
-    ['hard link through ..', () => [{ name: 'h', type: 'link', linkname: '../../../../../../etc/shadow' }], /leaves the layer/, () => []],
+    [
+      'hard link to /etc/shadow',
+      () => [{ name: 'h', type: 'link', linkname: '/etc/shadow' }],
+      /hard link "h" to "\/etc\/shadow" is an absolute path/,
+      () => [],
+    ],
+    [
+      'hard link through ..',
+      () => [{ name: 'h', type: 'link', linkname: '../../../../../../etc/shadow' }],
+      /leaves the layer/,
+      () => [],
+    ],
     [
       'symlink then a directory and a file through it',
       () => [
@@ -220,26 +296,34 @@ describe('hostile layers', () => {
       /\/d is a symlink/,
       () => [join(T, 'sub')],
     ],
-    ['hard link to a file not in the layer', () => [{ name: 'h', type: 'link', linkname: 'etc/shadow' }], /etc does not exist in this layer/, () => []],
+    [
+      'hard link to a file not in the layer',
+      () => [{ name: 'h', type: 'link', linkname: 'etc/shadow' }],
+      /etc does not exist in this layer/,
+      () => [],
+    ],
   ];
 
-  it.each(cases)('refuses a %s with one line, writing nothing outside and keeping nothing', async (label, entries, message, outside) => {
-    const name = label.replace(/[^a-z]+/g, '-');
-    await build(name, [[{ name: 'ok', content: 'fine' }], entries()]);
-    const root = join(T, `hostile-${name}`);
-    const r = await op({ op: 'pull', root, dir: join(T, 'img', name), name: `test/${name}:1` });
-    expect(r.error?.code).toBe('ERR_LAYER_REFUSED');
-    expect(r.error?.message).toMatch(message);
-    expect(r.error?.message).not.toContain('\n');
-    for (const p of outside()) expect(existsSync(p)).toBe(false);
-    expect(sha256File('/etc/passwd')).toBe(passwd);
-    expect(statSync('/etc/shadow').nlink).toBe(shadowLinks);
-    // Nothing of the failed pull is kept: no image, no layer, no blob, no temp file.
-    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
-    expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
-    expect(listDir(join(root, 'tmp'))).toEqual([]);
-    expect((await op({ op: 'list', root })).result).toEqual([]);
-  });
+  it.each(cases)(
+    'refuses a %s with one line, writing nothing outside and keeping nothing',
+    async (label, entries, message, outside) => {
+      const name = label.replace(/[^a-z]+/g, '-');
+      await build(name, [[{ name: 'ok', content: 'fine' }], entries()]);
+      const root = join(T, `hostile-${name}`);
+      const r = await op({ op: 'pull', root, dir: join(T, 'img', name), name: `test/${name}:1` });
+      expect(r.error?.code).toBe('ERR_LAYER_REFUSED');
+      expect(r.error?.message).toMatch(message);
+      expect(r.error?.message).not.toContain('\n');
+      for (const p of outside()) expect(existsSync(p)).toBe(false);
+      expect(sha256File('/etc/passwd')).toBe(passwd);
+      expect(statSync('/etc/shadow').nlink).toBe(shadowLinks);
+      // Nothing of the failed pull is kept: no image, no layer, no blob, no temp file.
+      expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
+      expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
+      expect(listDir(join(root, 'tmp'))).toEqual([]);
+      expect((await op({ op: 'list', root })).result).toEqual([]);
+    },
+  );
 
   it('refuses a blob whose digest does not match, keeping nothing from it', async () => {
     const img = await build('corrupt', [[{ name: 'f', content: 'good' }]], { gzip: false });
@@ -248,9 +332,17 @@ describe('hostile layers', () => {
     bytes[600] = 'X'.charCodeAt(0);
     writeFileSync(blob, bytes);
     const root = join(T, 'corrupt');
-    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'corrupt'), name: 'test/corrupt:1', verify: false });
+    const r = await op({
+      op: 'pull',
+      root,
+      dir: join(T, 'img', 'corrupt'),
+      name: 'test/corrupt:1',
+      verify: false,
+    });
     expect(r.error?.code).toBe('ERR_DIGEST_MISMATCH');
-    expect(r.error?.message).toMatch(/^blob sha256:[a-f0-9]{64} arrived with digest sha256:[a-f0-9]{64}$/);
+    expect(r.error?.message).toMatch(
+      /^blob sha256:[a-f0-9]{64} arrived with digest sha256:[a-f0-9]{64}$/,
+    );
     expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
     expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
     expect(listDir(join(root, 'tmp'))).toEqual([]);
@@ -274,12 +366,19 @@ describe('crashes, concurrency, removal', () => {
     };
     let killed = 0;
     for (let round = 0; round < 6; round++) {
-      const p = startPull({ root, dir: join(T, 'img', 'kill'), name: 'test/kill:1', delayMs: 2, concurrency: 2 });
+      const p = startPull({
+        root,
+        dir: join(T, 'img', 'kill'),
+        name: 'test/kill:1',
+        delayMs: 2,
+        concurrency: 2,
+      });
       await new Promise((r) => setTimeout(r, 150 + Math.floor(rand() * 1500)));
       if (p.child.kill('SIGKILL')) killed++;
       await p.exited;
       // Its extractors die with it (parent-death signal); give the kernel a moment to reap.
-      for (let i = 0; i < 50 && strays().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && strays().length > 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(strays()).toEqual([]);
       checkConsistent(root);
     }
@@ -298,14 +397,26 @@ describe('crashes, concurrency, removal', () => {
   });
 
   it('lets two pulls of one image run at once: one extraction per layer, one image', async () => {
-    const img = await build('twice', [[{ name: 'a', random: 2 * 1024 * 1024 }], [{ name: 'b', content: 'b' }], [{ name: 'c', content: 'c' }]]);
+    const img = await build('twice', [
+      [{ name: 'a', random: 2 * 1024 * 1024 }],
+      [{ name: 'b', content: 'b' }],
+      [{ name: 'c', content: 'c' }],
+    ]);
     const root = join(T, 'twice');
-    const spec = { op: 'pull', root, dir: join(T, 'img', 'twice'), name: 'test/twice:1', delayMs: 1 };
+    const spec = {
+      op: 'pull',
+      root,
+      dir: join(T, 'img', 'twice'),
+      name: 'test/twice:1',
+      delayMs: 1,
+    };
     const [a, b] = await Promise.all([op(spec), op(spec)]);
     expect(a.error).toBeUndefined();
     expect(b.error).toBeUndefined();
     expect(a.result.manifestDigest).toBe(b.result.manifestDigest);
-    expect(listDir(join(root, 'layers', 'sha256'))).toEqual(img.diffIds.map((d) => d.slice(7)).sort());
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual(
+      img.diffIds.map((d) => d.slice(7)).sort(),
+    );
     expect(listDir(join(root, 'tmp'))).toEqual([]);
     const list = (await op({ op: 'list', root })).result;
     expect(list).toHaveLength(1);
@@ -318,23 +429,47 @@ describe('crashes, concurrency, removal', () => {
     const a = await build('rm-a', [shared, [{ name: 'a', content: 'a' }]]);
     const b = await build('rm-b', [shared, [{ name: 'b', content: 'b' }]]);
     const root = join(T, 'rm');
-    for (const [dir, name] of [['rm-a', 'test/a:1'], ['rm-b', 'test/b:1'], ['rm-b', 'test/b:alias']]) {
-      expect((await op({ op: 'pull', root, dir: join(T, 'img', dir), name })).error).toBeUndefined();
+    for (const [dir, name] of <Array<[string, string]>>[
+      ['rm-a', 'test/a:1'],
+      ['rm-b', 'test/b:1'],
+      ['rm-b', 'test/b:alias'],
+    ]) {
+      expect(
+        (await op({ op: 'pull', root, dir: join(T, 'img', dir), name })).error,
+      ).toBeUndefined();
     }
     expect(listDir(join(root, 'layers', 'sha256'))).toHaveLength(3);
     // A second name is only untagged.
     const un = await op({ op: 'remove', root, name: 'test/b:alias' });
-    expect(un.result).toEqual({ untagged: ['test/b:alias'], deleted: [], removedBlobs: 0, removedLayers: 0 });
+    expect(un.result).toEqual({
+      untagged: ['test/b:alias'],
+      deleted: [],
+      removedBlobs: 0,
+      removedLayers: 0,
+    });
     const ra = await op({ op: 'remove', root, name: 'test/a:1' });
-    expect(ra.result).toMatchObject({ deleted: [a.manifestDigest], removedLayers: 1, removedBlobs: 3 });
-    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([b.diffIds[0]!.slice(7), b.diffIds[1]!.slice(7)].sort());
+    expect(ra.result).toMatchObject({
+      deleted: [a.manifestDigest],
+      removedLayers: 1,
+      removedBlobs: 3,
+    });
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual(
+      [b.diffIds[0]!.slice(7), b.diffIds[1]!.slice(7)].sort(),
+    );
     checkConsistent(root);
     const rb = await op({ op: 'remove', root, name: b.configDigest.slice(7, 19) });
-    expect(rb.result).toMatchObject({ deleted: [b.manifestDigest], removedLayers: 2, removedBlobs: 4 });
+    expect(rb.result).toMatchObject({
+      deleted: [b.manifestDigest],
+      removedLayers: 2,
+      removedBlobs: 4,
+    });
     expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
     expect(listDir(join(root, 'blobs', 'sha256'))).toEqual([]);
     const missing = await op({ op: 'remove', root, name: 'test/a:1' });
-    expect(missing.error).toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND', message: 'image test/a:1 is not in the store' });
+    expect(missing.error).toMatchObject({
+      code: 'ERR_IMAGE_NOT_FOUND',
+      message: 'image test/a:1 is not in the store',
+    });
   });
 });
 
