@@ -18,6 +18,7 @@ export { defaultStoreRoot, storeLayout } from './paths.js';
 export {
   type ImageConfigLike,
   type ImageSummary,
+  type OverlaySupport,
   openStore,
   type PreparedContainer,
   type PullOptions,

@@ -116,12 +116,20 @@ export interface PreparedContainer {
   lowerdirs: string[];
   upperdir?: string;
   workdir?: string;
+  /** Why a copy was made when overlay was asked for by `mode: 'auto'`. */
+  fallbackReason?: string;
   /** Where the root is meant to appear: the overlay's mount point, or the copy itself. */
   mergedHint: string;
   /** `lowerdir=…,upperdir=…,workdir=…,userxattr`, for mount(2) in the container's namespaces. */
   overlayOptions?: string;
   /** Removes the writable layer (as root in the user namespace: its files belong to subordinate ids). */
   cleanup(): Promise<void>;
+}
+
+export interface OverlaySupport {
+  supported: boolean;
+  /** Why not, in one line. */
+  reason?: string;
 }
 
 export interface Store {
@@ -135,8 +143,8 @@ export interface Store {
     image: string,
     opts: { id: string; mode?: 'auto' | 'overlay' | 'copy' },
   ): Promise<PreparedContainer>;
-  /** Whether overlayfs mounts in a user namespace here (probed once per store object). */
-  overlaySupported(): Promise<boolean>;
+  /** Whether overlayfs mounts in a user namespace over this store (probed once per store object). */
+  overlaySupport(): Promise<OverlaySupport>;
 }
 
 const LAYER_MEDIA = /(tar|rootfs\.diff\.tar)(\.gzip|\+gzip|\+zstd)?$/;
@@ -144,8 +152,7 @@ const LAYER_MEDIA = /(tar|rootfs\.diff\.tar)(\.gzip|\+gzip|\+zstd)?$/;
 export function openStore(opts: StoreOptions = {}): Store {
   const l = storeLayout(opts.root ?? defaultStoreRoot());
   const idmap = opts.idmap ?? userIdMap();
-  let overlayProbe: Promise<boolean> | undefined;
-  let overlayProbeError: string | undefined;
+  let overlayProbe: Promise<OverlaySupport> | undefined;
 
   function ensureDirs(): void {
     // 0700: layers hold set-id files owned by subordinate ids; other host users stay out, as
@@ -513,7 +520,7 @@ export function openStore(opts: StoreOptions = {}): Store {
       return withStoreLock('exclusive', collect);
     },
 
-    overlaySupported() {
+    overlaySupport() {
       overlayProbe ??= withStoreLock('shared', async () => {
         const scratch = tempName(l.tmp, 'probe');
         mkdirSync(scratch, { mode: 0o700 });
@@ -523,10 +530,17 @@ export function openStore(opts: StoreOptions = {}): Store {
             { root: l.root, hostScratch: scratch },
             { idmap },
           );
-          return r.whiteout === true;
+          return r.whiteout === true
+            ? { supported: true }
+            : {
+                supported: false,
+                reason: 'overlay in a user namespace does not make whiteouts here',
+              };
         } catch (e) {
-          overlayProbeError = (e as Error).message;
-          return false;
+          return {
+            supported: false,
+            reason: `overlay in a user namespace failed: ${(e as Error).message}`,
+          };
         } finally {
           await runHelper('rm', { root: l.root, paths: [scratch] }, { idmap }).catch(() => {});
         }
@@ -541,12 +555,13 @@ export function openStore(opts: StoreOptions = {}): Store {
           `container id ${JSON.stringify(o.id)} must be letters, digits, _ . - (not first), at most 128`,
         );
       }
-      const mode =
-        o.mode === 'overlay' || o.mode === 'copy'
-          ? o.mode
-          : (await store.overlaySupported())
-            ? 'overlay'
-            : 'copy';
+      let fallbackReason: string | undefined;
+      let mode = o.mode === 'overlay' || o.mode === 'copy' ? o.mode : undefined;
+      if (!mode) {
+        const support = await store.overlaySupport();
+        mode = support.supported ? 'overlay' : 'copy';
+        fallbackReason = support.reason;
+      }
       return withStoreLock('shared', async () => {
         const image = store.get(ref);
         const dir = join(l.containers, o.id);
@@ -599,7 +614,14 @@ export function openStore(opts: StoreOptions = {}): Store {
             { root: l.root, target: rootfs, layers: image.layerDirs },
             { idmap },
           );
-          return { id: o.id, mode, lowerdirs: [...image.layerDirs], mergedHint: rootfs, cleanup };
+          return {
+            id: o.id,
+            mode,
+            lowerdirs: [...image.layerDirs],
+            mergedHint: rootfs,
+            ...(fallbackReason ? { fallbackReason } : {}),
+            cleanup,
+          };
         } catch (e) {
           await cleanup().catch(() => {});
           throw e;

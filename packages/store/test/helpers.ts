@@ -20,6 +20,7 @@ if (plan.mode !== 'subordinate')
   throw new Error(`test user ${user.name} has no subordinate ids; run tools/setup-host.sh`);
 
 export interface OpOutcome {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the fixture, checked by the assertions.
   result?: any;
   error?: { name: string; code: string; message: string };
   phases?: string[];
