@@ -72,12 +72,27 @@ export async function putBlobStream(
   desc: { digest: string; size: number },
   input: Readable,
   onBytes?: (n: number) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const final = blobPath(l, desc.digest);
   const tmp = tempName(l.tmp, 'blob');
   const tap = hashTap(onBytes);
   try {
-    await pipeline(input, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    try {
+      await pipeline(
+        input,
+        tap,
+        createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
+        signal ? { signal } : {},
+      );
+    } catch (e) {
+      if (signal?.aborted) {
+        throw new StoreError('ERR_ABORTED', `download of ${desc.digest} aborted`, {
+          cause: signal.reason,
+        });
+      }
+      throw e;
+    }
     if (tap.bytes() !== desc.size) {
       throw new StoreError(
         'ERR_SIZE_MISMATCH',

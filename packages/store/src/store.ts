@@ -147,6 +147,11 @@ export interface Store {
   overlaySupport(): Promise<OverlaySupport>;
 }
 
+function checkAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted)
+    throw new StoreError('ERR_ABORTED', `${what} aborted`, { cause: signal.reason });
+}
+
 const LAYER_MEDIA = /(tar|rootfs\.diff\.tar)(\.gzip|\+gzip|\+zstd)?$/;
 
 export function openStore(opts: StoreOptions = {}): Store {
@@ -222,8 +227,9 @@ export function openStore(opts: StoreOptions = {}): Store {
       if (!hasBlob(l, desc.digest, desc.size)) {
         report('downloading', 0);
         const stream = await source.fetchBlob(desc, { ...(o.signal ? { signal: o.signal } : {}) });
-        await putBlobStream(l, desc, stream, (n) => report('downloading', n));
+        await putBlobStream(l, desc, stream, (n) => report('downloading', n), o.signal);
       }
+      checkAborted(o.signal, `pull of layer ${desc.digest}`);
       report('extracting', 0);
       const tmp = tempName(l.tmp, 'layer');
       mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });

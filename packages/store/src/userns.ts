@@ -61,6 +61,9 @@ export async function runHelper(
       mapped[k] = v.map((x) => (typeof x === 'string' && x.startsWith('/') ? rel(x) : x));
     else mapped[k] = v;
   }
+  if (opts.signal?.aborted) {
+    throw new StoreError('ERR_ABORTED', `${op} aborted`, { cause: opts.signal.reason });
+  }
   const rootFd = openSync(args.root, constants.O_RDONLY | constants.O_DIRECTORY);
   let p: Awaited<ReturnType<typeof spawn>>;
   try {

@@ -25,6 +25,8 @@ export interface OpOutcome {
   error?: { name: string; code: string; message: string };
   phases?: string[];
   lastBytes?: number;
+  extracted?: number;
+  existed?: number;
 }
 
 /** Runs one store operation (fixtures/store-op.mjs) as the test user. */

@@ -393,6 +393,36 @@ describe('crashes, concurrency, removal', () => {
     removeTree(root);
   });
 
+  it('stops a pull on abort (Ctrl-C) with one line, keeping its finished layers for the next pull', async () => {
+    const img = await build('abort', [
+      [{ name: 'a', content: 'a' }],
+      [{ name: 'b', random: 4 * 1024 * 1024 }],
+      [{ name: 'c', random: 4 * 1024 * 1024 }],
+    ]);
+    const root = join(T, 'abort');
+    const spec = {
+      op: 'pull',
+      root,
+      dir: join(T, 'img', 'abort'),
+      name: 'test/abort:1',
+      concurrency: 1,
+    };
+    const r = await op({ ...spec, abortAfterLayers: 1 });
+    expect(r.error?.code).toBe('ERR_ABORTED');
+    expect(r.error?.message).not.toContain('\n');
+    checkConsistent(root);
+    expect((await op({ op: 'list', root })).result).toEqual([]);
+    expect(r.extracted).toBe(1);
+    const again = await op(spec);
+    expect(again.error).toBeUndefined();
+    expect(again.existed).toBe(r.extracted);
+    expect(again.extracted).toBe(3 - r.extracted!);
+    expect((await op({ op: 'get', root, name: 'test/abort:1' })).result.diffIDs).toEqual(
+      img.diffIds,
+    );
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+  });
+
   it('lets two pulls of one image run at once: one extraction per layer, one image', async () => {
     const img = await build('twice', [
       [{ name: 'a', random: 2 * 1024 * 1024 }],
@@ -411,6 +441,9 @@ describe('crashes, concurrency, removal', () => {
     expect(a.error).toBeUndefined();
     expect(b.error).toBeUndefined();
     expect(a.result.manifestDigest).toBe(b.result.manifestDigest);
+    // Each layer was extracted by exactly one of them; the other found it done.
+    expect(a.extracted! + b.extracted!).toBe(3);
+    expect(a.existed! + b.existed!).toBe(3);
     expect(listDir(join(root, 'layers', 'sha256'))).toEqual(
       img.diffIds.map((d) => d.slice(7)).sort(),
     );
