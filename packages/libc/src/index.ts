@@ -8,7 +8,6 @@ export {
 } from './clone.js';
 export { ErrnoError, errnoError, isErrnoError } from './errors.js';
 export { type ReceivedFds, recvFds, sendFds } from './fdpass.js';
-export { flock, lgetxattr, llistxattr, lsetxattr, mknod, syncfs } from './files.js';
 export {
   close,
   closeRange,
@@ -26,6 +25,7 @@ export {
   socketpair,
   write,
 } from './fds.js';
+export { flock, lgetxattr, llistxattr, lsetxattr, mknod, syncfs } from './files.js';
 export { memoryView, mmap, munmap } from './memory.js';
 export {
   fsconfig,
