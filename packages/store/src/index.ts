@@ -15,6 +15,7 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export type { ImageRecord, LayerRecord } from './images.js';
 export { MOUNT_DATA_MAX, type OverlayDirs, overlayMountData } from './overlay.js';
 export { defaultStoreRoot, storeLayout } from './paths.js';
+export { progressLine } from './progress.js';
 export {
   type ImageConfigLike,
   type ImageSummary,
@@ -29,4 +30,5 @@ export {
   type StoredImage,
   type StoreOptions,
 } from './store.js';
+export { formatImageTable, humanAge, humanSize, splitName } from './table.js';
 export type { Descriptor, ImageSource, Platform, ResolvedImage } from './types.js';
