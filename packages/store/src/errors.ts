@@ -14,7 +14,7 @@ export type StoreErrorCode =
   | 'ERR_CONTAINER_EXISTS'
   | 'ERR_OVERLAY_OPTIONS'
   | 'ERR_ABORTED'
-  | 'ERR_STORE_LOCKED';
+  | 'ERR_IDMAP_CHANGED';
 
 /** Every failure of the store: one line in `message`, a `code`, and the cause chain. */
 export class StoreError extends Error {

@@ -156,7 +156,29 @@ const LAYER_MEDIA = /(tar|rootfs\.diff\.tar)(\.gzip|\+gzip|\+zstd)?$/;
 
 export function openStore(opts: StoreOptions = {}): Store {
   const l = storeLayout(opts.root ?? defaultStoreRoot());
-  const idmap = opts.idmap ?? userIdMap();
+  const mapping = opts.idmap ? undefined : userIdMap();
+  const idmap = opts.idmap ?? mapping!.idmap;
+  const mapFile = join(l.root, 'idmap.json');
+
+  /**
+   * Layers on disk carry host ids: they are right only under the mapping they were extracted
+   * with. The default mapping is recorded at the first pull and checked at every later one
+   * (a changed /etc/subuid range would otherwise give files wrong owners silently).
+   */
+  function checkMapping(): void {
+    if (!mapping) return;
+    if (!existsSync(mapFile)) {
+      writeFileAtomic(mapFile, `${mapping.maps}\n`, l.tmp);
+      return;
+    }
+    const recorded = readFileSync(mapFile, 'utf8').trim();
+    if (recorded !== mapping.maps) {
+      throw new StoreError(
+        'ERR_IDMAP_CHANGED',
+        `the store ${l.root} was filled under the id mapping ${recorded}, the user's mapping is now ${mapping.maps}: remove the store's images (or the store) and pull again`,
+      );
+    }
+  }
   let overlayProbe: Promise<OverlaySupport> | undefined;
 
   function ensureDirs(): void {
@@ -351,6 +373,7 @@ export function openStore(opts: StoreOptions = {}): Store {
     return withStoreLock(
       'shared',
       async () => {
+        checkMapping();
         const img = await source.resolve({
           ...(o.platform ? { platform: o.platform } : {}),
           ...(o.signal ? { signal: o.signal } : {}),

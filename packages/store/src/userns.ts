@@ -25,11 +25,17 @@ export interface HelperResult {
   [k: string]: unknown;
 }
 
-let defaultMapper: IdMapper | undefined;
-/** The invoking user's usual mapping (subordinate ids, or the single mapping without them). */
-export function userIdMap(): IdMapper {
-  defaultMapper ??= rootlessIdMap().idmap;
-  return defaultMapper;
+let defaultMapping: { idmap: IdMapper; maps: string } | undefined;
+/**
+ * The invoking user's usual mapping (subordinate ids, or the single mapping without them), and
+ * its maps as text, which the store records: layers keep owners only under the same mapping.
+ */
+export function userIdMap(): { idmap: IdMapper; maps: string } {
+  if (!defaultMapping) {
+    const { plan, idmap } = rootlessIdMap();
+    defaultMapping = { idmap, maps: JSON.stringify({ uidMap: plan.uidMap, gidMap: plan.gidMap }) };
+  }
+  return defaultMapping;
 }
 
 /**
@@ -71,7 +77,7 @@ export async function runHelper(
       argv: [process.execPath, helperPath(), op, JSON.stringify(mapped)],
       env: {},
       namespaces: ['user', 'mnt'],
-      idmap: opts.idmap ?? userIdMap(),
+      idmap: opts.idmap ?? userIdMap().idmap,
       uid: 0,
       gid: 0,
       stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],

@@ -454,6 +454,28 @@ describe('crashes, concurrency, removal', () => {
     checkConsistent(root);
   });
 
+  it('records the id mapping and refuses to pull under another one', async () => {
+    await build('map', [[{ name: 'f', content: 'f' }]]);
+    const root = join(T, 'map');
+    const spec = { op: 'pull', root, dir: join(T, 'img', 'map'), name: 'test/map:1' };
+    expect((await op(spec)).error).toBeUndefined();
+    const file = join(root, 'idmap.json');
+    const recorded = JSON.parse(readFileSync(file, 'utf8'));
+    expect(recorded.uidMap).toContainEqual({
+      containerId: 0,
+      hostId: hostUid(0),
+      count: expect.any(Number),
+    });
+    // As if /etc/subuid had given the user another range since.
+    recorded.uidMap[0].hostId += 1;
+    writeFileSync(file, JSON.stringify(recorded));
+    const r = await op(spec);
+    expect(r.error?.code).toBe('ERR_IDMAP_CHANGED');
+    expect(r.error?.message).toMatch(
+      /^the store .* was filled under the id mapping .*: remove the store's images \(or the store\) and pull again$/,
+    );
+  });
+
   it('removes images and collects the blobs and layers no image uses', async () => {
     const shared = [{ name: 'shared', content: 'base' }];
     const a = await build('rm-a', [shared, [{ name: 'a', content: 'a' }]]);
