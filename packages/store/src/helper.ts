@@ -80,9 +80,17 @@ function lstat(p: string): fs.Stats | undefined {
 const abs = (parts: readonly string[]) => `/${parts.join('/')}`;
 
 /** Walks the parents of an entry (chrooted at the layer): each must be a real directory. */
+/**
+ * Directories this extraction has already seen to be real directories (it is the only writer
+ * of the layer directory). Saves the lstat walk of every parent for every entry; a directory
+ * that an entry replaces is forgotten with everything under it (see clear).
+ */
+const knownDirs = new Set<string>(['/']);
+
 function ensureParents(parts: readonly string[], name: string, create: boolean): void {
   for (let i = 1; i < parts.length; i++) {
     const p = abs(parts.slice(0, i));
+    if (knownDirs.has(p)) continue;
     const st = lstat(p);
     if (!st) {
       if (!create) throw new EntryRefused(`${name}: ${p} does not exist in this layer`);
@@ -92,6 +100,7 @@ function ensureParents(parts: readonly string[], name: string, create: boolean):
         `${name}: ${p} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}, refusing to go through it`,
       );
     }
+    knownDirs.add(p);
   }
 }
 
@@ -100,6 +109,7 @@ function clear(p: string, keepDir: boolean): void {
   if (!st) return;
   if (st.isDirectory()) {
     if (keepDir) return;
+    for (const d of knownDirs) if (d === p || d.startsWith(`${p}/`)) knownDirs.delete(d);
     fs.rmSync(p, { recursive: true, force: true });
   } else fs.unlinkSync(p);
 }
@@ -178,6 +188,7 @@ async function extract(target: string): Promise<void> {
     if (a.kind === 'dir') {
       clear(p, true);
       if (!lstat(p)) fs.mkdirSync(p, 0o700);
+      knownDirs.add(p);
     } else if (a.kind === 'file') {
       clear(p, false);
       const fd = fs.openSync(

@@ -294,6 +294,17 @@ describe('hostile layers', () => {
       () => [join(T, 'sub')],
     ],
     [
+      'directory replaced by a symlink, then a file through it',
+      () => [
+        { name: 'a/', type: 'directory' },
+        { name: 'a/x', content: 'x' },
+        { name: 'a', type: 'symlink', linkname: T },
+        { name: 'a/y', content: 'y' },
+      ],
+      /\/a is a symlink/,
+      () => [join(T, 'y')],
+    ],
+    [
       'hard link to a file not in the layer',
       () => [{ name: 'h', type: 'link', linkname: 'etc/shadow' }],
       /etc does not exist in this layer/,
