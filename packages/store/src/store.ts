@@ -326,20 +326,22 @@ export function openStore(opts: StoreOptions = {}): Store {
     return JSON.parse(readFileSync(blobPath(l, rec.configDigest), 'utf8')) as ImageConfigLike;
   }
 
-  function containerDiffIds(): string[] {
-    const out: string[] = [];
+  /** The records of the containers prepareContainer made and cleanup has not removed yet. */
+  function containerRecords(): Array<{ id: string; image: string; diffIDs: string[] }> {
+    const out: Array<{ id: string; image: string; diffIDs: string[] }> = [];
     if (!existsSync(l.containers)) return out;
     for (const id of readdirSync(l.containers)) {
       try {
-        const meta = JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8')) as {
-          diffIDs: string[];
-        };
-        out.push(...meta.diffIDs);
+        out.push(JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8')));
       } catch {
         // A container directory without its record is being made or removed.
       }
     }
     return out;
+  }
+
+  function containerDiffIds(): string[] {
+    return containerRecords().flatMap((c) => c.diffIDs);
   }
 
   async function collect(): Promise<{ removedBlobs: number; removedLayers: number }> {
@@ -521,7 +523,7 @@ export function openStore(opts: StoreOptions = {}): Store {
 
     remove(ref, o = {}) {
       return withStoreLock('exclusive', async () => {
-        const users = new Set(containerDiffIds());
+        const containers = containerRecords();
         const outcome = await updateImages(l, (index) => {
           const rec = findImage(index, ref);
           if (!rec) throw new StoreError('ERR_IMAGE_NOT_FOUND', `image ${ref} is not in the store`);
@@ -529,12 +531,14 @@ export function openStore(opts: StoreOptions = {}): Store {
             rec.names = rec.names.filter((n) => n !== ref);
             return { untagged: [ref], deleted: [] as string[] };
           }
-          if (!o.force && rec.layers.some((x) => users.has(x.diffID))) {
-            const other = index.images.some(
-              (r) => r !== rec && r.layers.some((x) => users.has(x.diffID)),
+          // Its layers would survive anyway (collection keeps what containers use); refusing
+          // is what podman does, and keeps `rmi` from pulling the rug under a `run`.
+          const user = containers.find((c) => c.image === rec.manifestDigest);
+          if (user && !o.force) {
+            throw new StoreError(
+              'ERR_IMAGE_IN_USE',
+              `image ${ref} is used by container ${user.id}`,
             );
-            if (!other)
-              throw new StoreError('ERR_IMAGE_IN_USE', `image ${ref} is used by a container`);
           }
           index.images = index.images.filter((r) => r !== rec);
           return { untagged: [...rec.names], deleted: [rec.manifestDigest] };

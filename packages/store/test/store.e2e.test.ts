@@ -226,7 +226,13 @@ describe('overlay and copy', () => {
     const c = await op({ op: 'prepare-cleanup', root, name: 'test/ovl:1', id: 'c3', mode: 'copy' });
     expect(c.error).toBeUndefined();
     expect(listDir(join(root, 'containers'))).toEqual(['c2']);
+    // Forced, the image goes but its layers stay while the container needs them.
+    const forced = await op({ op: 'remove', root, name: 'test/ovl:1', options: { force: true } });
+    expect(forced.result).toMatchObject({ removedLayers: 0 });
+    expect(listDir(join(root, 'layers', 'sha256'))).toHaveLength(2);
     removeTree(join(root, 'containers', 'c2'));
+    expect((await op({ op: 'gc', root })).result).toEqual({ removedBlobs: 0, removedLayers: 2 });
+    expect(listDir(join(root, 'layers', 'sha256'))).toEqual([]);
   });
 
   it('refuses a container id that is not a plain name', async () => {
