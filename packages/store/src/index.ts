@@ -17,6 +17,7 @@ export { MOUNT_DATA_MAX, type OverlayDirs, overlayMountData } from './overlay.js
 export { defaultStoreRoot, storeLayout } from './paths.js';
 export { progressLine } from './progress.js';
 export {
+  type ContainerRecord,
   type ImageConfigLike,
   type ImageSummary,
   type OverlaySupport,

@@ -126,6 +126,17 @@ export interface PreparedContainer {
   cleanup(): Promise<void>;
 }
 
+export interface ContainerRecord {
+  id: string;
+  /** Manifest digest of its image. */
+  image: string;
+  diffIDs: string[];
+  mode: 'overlay' | 'copy';
+  created: string;
+  /** The process that prepared it. */
+  pid: number;
+}
+
 export interface OverlaySupport {
   supported: boolean;
   /** Why not, in one line. */
@@ -143,6 +154,10 @@ export interface Store {
     image: string,
     opts: { id: string; mode?: 'auto' | 'overlay' | 'copy' },
   ): Promise<PreparedContainer>;
+  /** Containers prepared and not cleaned up (a crashed runtime leaves its own here). */
+  containers(): ContainerRecord[];
+  /** Removes a container's directory (as root in the user namespace), e.g. one a crash left. */
+  removeContainer(id: string): Promise<void>;
   /** Whether overlayfs mounts in a user namespace over this store (probed once per store object). */
   overlaySupport(): Promise<OverlaySupport>;
 }
@@ -327,8 +342,8 @@ export function openStore(opts: StoreOptions = {}): Store {
   }
 
   /** The records of the containers prepareContainer made and cleanup has not removed yet. */
-  function containerRecords(): Array<{ id: string; image: string; diffIDs: string[] }> {
-    const out: Array<{ id: string; image: string; diffIDs: string[] }> = [];
+  function containerRecords(): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
     if (!existsSync(l.containers)) return out;
     for (const id of readdirSync(l.containers)) {
       try {
@@ -549,6 +564,23 @@ export function openStore(opts: StoreOptions = {}): Store {
       });
     },
 
+    containers() {
+      return containerRecords();
+    },
+
+    async removeContainer(id) {
+      if (!CONTAINER_ID.test(id)) {
+        throw new StoreError(
+          'ERR_BAD_CONTAINER_ID',
+          `container id ${JSON.stringify(id)} is not a plain name`,
+        );
+      }
+      const dir = join(l.containers, id);
+      if (!existsSync(dir))
+        throw new StoreError('ERR_CONTAINER_NOT_FOUND', `container ${id} is not in the store`);
+      await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
+    },
+
     gc() {
       return withStoreLock('exclusive', collect);
     },
@@ -614,7 +646,14 @@ export function openStore(opts: StoreOptions = {}): Store {
         try {
           writeFileAtomic(
             join(dir, 'container.json'),
-            JSON.stringify({ id: o.id, image: image.manifestDigest, diffIDs: image.diffIDs, mode }),
+            JSON.stringify({
+              id: o.id,
+              image: image.manifestDigest,
+              diffIDs: image.diffIDs,
+              mode,
+              created: new Date().toISOString(),
+              pid: process.pid,
+            } satisfies ContainerRecord),
             l.tmp,
           );
           const top = image.layerDirs.at(-1)!;
