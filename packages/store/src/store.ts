@@ -306,19 +306,18 @@ export function openStore(opts: StoreOptions = {}): Store {
     signal?: AbortSignal,
   ): Promise<string> {
     const compression = sniffCompression(blob);
+    const zstd = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream })
+      .createZstdDecompress;
+    if (compression === 'zstd' && !zstd) {
+      throw new StoreError(
+        'ERR_UNSUPPORTED_MEDIA_TYPE',
+        `layer ${desc.digest} is zstd-compressed; this Node.js (${process.version}) cannot decompress zstd (Node 22.15 or later can)`,
+      );
+    }
     const raw = hashTapCounting(createReadStream(blob), onBytes);
     let plain: Readable = raw;
     if (compression === 'gzip') plain = raw.pipe(zlib.createGunzip());
-    else if (compression === 'zstd') {
-      const z = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream })
-        .createZstdDecompress;
-      if (!z)
-        throw new StoreError(
-          'ERR_UNSUPPORTED_MEDIA_TYPE',
-          `layer ${desc.digest} is zstd-compressed; this Node.js (${process.version}) cannot decompress zstd (Node 22.15 or later can)`,
-        );
-      plain = raw.pipe(z()) as unknown as Readable;
-    }
+    else if (compression === 'zstd' && zstd) plain = raw.pipe(zstd()) as unknown as Readable;
     raw.on('error', (e) => plain.destroy(e));
     const diff = hashTap();
     plain.on('error', (e) => diff.destroy(e));
@@ -401,7 +400,20 @@ export function openStore(opts: StoreOptions = {}): Store {
             `${source.name}: manifest does not match ${img.manifestDigest}`,
           );
         }
-        const config = JSON.parse(Buffer.from(img.configBytes).toString('utf8')) as ImageConfigLike;
+        if (sha256Digest(img.configBytes) !== img.configDigest) {
+          throw new StoreError(
+            'ERR_DIGEST_MISMATCH',
+            `${source.name}: config does not match ${img.configDigest}`,
+          );
+        }
+        let config: ImageConfigLike;
+        try {
+          config = JSON.parse(Buffer.from(img.configBytes).toString('utf8')) as ImageConfigLike;
+        } catch (e) {
+          throw new StoreError('ERR_BAD_IMAGE', `${source.name}: the config is not JSON`, {
+            cause: e,
+          });
+        }
         const diffIDs = config.rootfs?.diff_ids;
         if (!Array.isArray(diffIDs) || diffIDs.length !== img.layers.length) {
           throw new StoreError(
@@ -419,21 +431,39 @@ export function openStore(opts: StoreOptions = {}): Store {
           }
         }
         const queue = img.layers.map((desc, i) => ({ desc, i }));
+        // The first failure stops the other downloads and extractions (they see an abort) and
+        // is the one reported.
+        const stop = new AbortController();
+        const onAbort = () => stop.abort(o.signal?.reason);
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+        let firstError: unknown;
+        const worker = async () => {
+          for (let job = queue.shift(); job; job = queue.shift()) {
+            checkAborted(stop.signal, `pull of ${source.name}`);
+            await ensureLayer(source, job.desc, diffIDs[job.i]!, job.i, {
+              ...o,
+              signal: stop.signal,
+            });
+          }
+        };
         const workers = Array.from(
           { length: Math.max(1, Math.min(o.concurrency ?? 3, queue.length)) },
-          async () => {
-            for (let job = queue.shift(); job; job = queue.shift()) {
-              if (o.signal?.aborted)
-                throw new StoreError('ERR_ABORTED', `pull of ${source.name} aborted`, {
-                  cause: o.signal.reason,
-                });
-              await ensureLayer(source, job.desc, diffIDs[job.i]!, job.i, o);
-            }
-          },
+          () =>
+            worker().catch((e: unknown) => {
+              firstError ??= e;
+              stop.abort(e);
+            }),
         );
-        const results = await Promise.allSettled(workers);
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        await Promise.all(workers);
+        o.signal?.removeEventListener('abort', onAbort);
+        if (firstError !== undefined) {
+          if (o.signal?.aborted) {
+            throw new StoreError('ERR_ABORTED', `pull of ${source.name} aborted`, {
+              cause: o.signal.reason,
+            });
+          }
+          throw firstError;
+        }
         const layers: LayerRecord[] = img.layers.map((x, i) => ({
           digest: x.digest,
           diffID: diffIDs[i]!,

@@ -48,11 +48,18 @@ export function startPull(spec: Record<string, unknown>) {
       gid: user.gid,
       cwd: '/',
       env: { PATH: '/usr/bin:/bin', HOME: user.home },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
-    child.on('exit', (code, signal) => r({ code, signal })),
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null; output: string }>((r) =>
+    child.on('close', (code, signal) => r({ code, signal, output })),
   );
   return { child, exited };
 }

@@ -373,12 +373,21 @@ describe('hostile layers', () => {
 });
 
 describe('crashes, concurrency, removal', () => {
-  it('stays consistent when a pull is SIGKILLed at random points, and the next pull completes', async () => {
-    const layers = Array.from({ length: 4 }, (_, i) => [
-      { name: `l${i}/data`, random: 3 * 1024 * 1024 },
-      { name: `l${i}/x`, content: String(i), uid: 7 },
-    ]);
-    const img = await build('kill', layers);
+  it('stays consistent when pulls are SIGKILLed at random points, and the next pulls complete', async () => {
+    // One image per round (3 layers each), so that every round has work left to interrupt.
+    const rounds = 6;
+    const images = [];
+    for (let k = 0; k < rounds; k++) {
+      images.push(
+        await build(
+          `kill${k}`,
+          Array.from({ length: 3 }, (_, i) => [
+            { name: `l${i}/data`, random: 2 * 1024 * 1024 },
+            { name: `l${i}/x`, content: `${k}.${i}`, uid: 7 },
+          ]),
+        ),
+      );
+    }
     const root = join(T, 'kill');
     // Seeded, so a failure can be replayed; each kill lands somewhere in download, extraction,
     // the index write or start-up.
@@ -388,34 +397,45 @@ describe('crashes, concurrency, removal', () => {
       return seed / 2 ** 31;
     };
     let killed = 0;
-    for (let round = 0; round < 6; round++) {
+    for (let k = 0; k < rounds; k++) {
       const p = startPull({
         root,
-        dir: join(T, 'img', 'kill'),
-        name: 'test/kill:1',
-        delayMs: 2,
+        dir: join(T, 'img', `kill${k}`),
+        name: `test/kill:${k}`,
+        delayMs: 5,
         concurrency: 2,
       });
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(rand() * 1500)));
-      if (p.child.kill('SIGKILL')) killed++;
-      await p.exited;
+      await new Promise((r) => setTimeout(r, 100 + Math.floor(rand() * 800)));
+      const wasRunning = p.child.exitCode === null && p.child.signalCode === null;
+      p.child.kill('SIGKILL');
+      const end = await p.exited;
+      if (wasRunning && end.signal === 'SIGKILL') killed++;
+      // A pull that ended on its own must have succeeded.
+      else expect(end, end.output).toMatchObject({ code: 0 });
       // Its extractors die with it (parent-death signal); give the kernel a moment to reap.
       for (let i = 0; i < 50 && strays().length > 0; i++)
         await new Promise((r) => setTimeout(r, 100));
       expect(strays()).toEqual([]);
       checkConsistent(root);
     }
-    expect(killed).toBeGreaterThan(0);
-    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'kill'), name: 'test/kill:1' });
-    expect(r.error).toBeUndefined();
-    checkConsistent(root);
-    expect(listDir(join(root, 'tmp'))).toEqual([]);
-    const got = await op({ op: 'get', root, name: 'test/kill:1' });
-    expect(got.result.diffIDs).toEqual(img.diffIds);
-    for (const [i, d] of (got.result.layerDirs as string[]).entries()) {
-      expect(readFileSync(join(d, `l${i}/x`), 'utf8')).toBe(String(i));
-      expect(statSync(join(d, `l${i}/data`)).size).toBe(3 * 1024 * 1024);
+    expect(killed, `pulls killed: ${killed} of ${rounds}`).toBeGreaterThanOrEqual(rounds / 2);
+    for (let k = 0; k < rounds; k++) {
+      const r = await op({
+        op: 'pull',
+        root,
+        dir: join(T, 'img', `kill${k}`),
+        name: `test/kill:${k}`,
+      });
+      expect(r.error).toBeUndefined();
+      checkConsistent(root);
+      const got = await op({ op: 'get', root, name: `test/kill:${k}` });
+      expect(got.result.diffIDs).toEqual(images[k]!.diffIds);
+      for (const [i, d] of (got.result.layerDirs as string[]).entries()) {
+        expect(readFileSync(join(d, `l${i}/x`), 'utf8')).toBe(`${k}.${i}`);
+        expect(statSync(join(d, `l${i}/data`)).size).toBe(2 * 1024 * 1024);
+      }
     }
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
     removeTree(root);
   });
 
