@@ -13,7 +13,13 @@ export {
 } from './entries.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { ImageRecord, LayerRecord } from './images.js';
-export { MOUNT_DATA_MAX, type OverlayDirs, overlayMountData } from './overlay.js';
+export {
+  type FsconfigStep,
+  MOUNT_DATA_MAX,
+  type OverlayDirs,
+  overlayFsconfig,
+  overlayMountData,
+} from './overlay.js';
 export { defaultStoreRoot, storeLayout } from './paths.js';
 export { progressLine } from './progress.js';
 export {

@@ -36,3 +36,30 @@ export function overlayMountData(d: OverlayDirs): string {
   }
   return data;
 }
+
+/** One fsconfig(2) call: a string option (FSCONFIG_SET_STRING) or a flag (FSCONFIG_SET_FLAG). */
+export type FsconfigStep = { key: string; value: string } | { key: string; flag: true };
+
+/**
+ * The same overlay as fsconfig(2) calls for the new mount API (fsopen("overlay"), these, then
+ * FSCONFIG_CMD_CREATE and fsmount). `lowerdir+` (Linux 6.8+) adds one layer per call, topmost
+ * first, so neither the page limit of mount(2)'s data nor `,` `:` in paths matter.
+ */
+export function overlayFsconfig(d: OverlayDirs): FsconfigStep[] {
+  if (d.lowerdirs.length === 0) {
+    throw new StoreError('ERR_OVERLAY_OPTIONS', 'overlay needs at least one lower directory');
+  }
+  for (const p of [...d.lowerdirs, d.upperdir, d.workdir]) {
+    if (!p.startsWith('/'))
+      throw new StoreError(
+        'ERR_OVERLAY_OPTIONS',
+        `overlay path ${JSON.stringify(p)} must be absolute`,
+      );
+  }
+  return [
+    ...[...d.lowerdirs].reverse().map((value) => ({ key: 'lowerdir+', value })),
+    { key: 'upperdir', value: d.upperdir },
+    { key: 'workdir', value: d.workdir },
+    { key: 'userxattr', flag: true as const },
+  ];
+}

@@ -33,7 +33,12 @@ import {
   updateImages,
 } from './images.js';
 import { type Lock, lockFile, tryLockFile } from './lock.js';
-import { overlayMountData } from './overlay.js';
+import {
+  type FsconfigStep,
+  type OverlayDirs,
+  overlayFsconfig,
+  overlayMountData,
+} from './overlay.js';
 import { CONTAINER_ID, defaultStoreRoot, storeLayout } from './paths.js';
 import type { Descriptor, ImageSource, Platform } from './types.js';
 import { runHelper, userIdMap } from './userns.js';
@@ -120,8 +125,13 @@ export interface PreparedContainer {
   fallbackReason?: string;
   /** Where the root is meant to appear: the overlay's mount point, or the copy itself. */
   mergedHint: string;
-  /** `lowerdir=…,upperdir=…,workdir=…,userxattr`, for mount(2) in the container's namespaces. */
+  /**
+   * `lowerdir=…,upperdir=…,workdir=…,userxattr`, for mount(2) in the container's namespaces;
+   * absent when the layers do not fit in one page (use `overlayFsconfig`).
+   */
   overlayOptions?: string;
+  /** The same overlay as fsconfig(2) steps for the new mount API (any number of layers). */
+  overlayFsconfig?: FsconfigStep[];
   /** Removes the writable layer (as root in the user namespace: its files belong to subordinate ids). */
   cleanup(): Promise<void>;
 }
@@ -160,6 +170,16 @@ export interface Store {
   removeContainer(id: string): Promise<void>;
   /** Whether overlayfs mounts in a user namespace over this store (probed once per store object). */
   overlaySupport(): Promise<OverlaySupport>;
+}
+
+/** mount(2) options, unless the layers do not fit in them (then only fsconfig steps are given). */
+function optionsIfTheyFit(d: OverlayDirs): { overlayOptions?: string } {
+  try {
+    return { overlayOptions: overlayMountData(d) };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_OVERLAY_OPTIONS') return {};
+    throw e;
+  }
 }
 
 function checkAborted(signal: AbortSignal | undefined, what: string): void {
@@ -710,7 +730,8 @@ export function openStore(opts: StoreOptions = {}): Store {
               upperdir,
               workdir,
               mergedHint: merged,
-              overlayOptions: overlayMountData({ lowerdirs: image.layerDirs, upperdir, workdir }),
+              overlayFsconfig: overlayFsconfig({ lowerdirs: image.layerDirs, upperdir, workdir }),
+              ...optionsIfTheyFit({ lowerdirs: image.layerDirs, upperdir, workdir }),
               cleanup,
             };
           }

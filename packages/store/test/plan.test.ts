@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainIds, digestHex, sha256Digest } from '../src/digest.js';
 import { findImage, type ImagesIndex, referenced, tagImage } from '../src/images.js';
-import { overlayMountData } from '../src/overlay.js';
+import { overlayFsconfig, overlayMountData } from '../src/overlay.js';
 import { defaultStoreRoot, storeLayout } from '../src/paths.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
@@ -32,6 +32,30 @@ describe('overlayMountData', () => {
     );
     expect(() => overlayMountData({ lowerdirs: many, upperdir: '/u', workdir: '/w' })).toThrow(
       /more than the kernel's 4095/,
+    );
+  });
+});
+
+describe('overlayFsconfig', () => {
+  it('adds one lower layer per call, topmost first, with no limit on paths or count', () => {
+    expect(
+      overlayFsconfig({ lowerdirs: ['/s/l1', '/s/a:b,c'], upperdir: '/c/u', workdir: '/c/w' }),
+    ).toEqual([
+      { key: 'lowerdir+', value: '/s/a:b,c' },
+      { key: 'lowerdir+', value: '/s/l1' },
+      { key: 'upperdir', value: '/c/u' },
+      { key: 'workdir', value: '/c/w' },
+      { key: 'userxattr', flag: true },
+    ]);
+    expect(
+      overlayFsconfig({
+        lowerdirs: Array.from({ length: 200 }, (_, i) => `/${'x'.repeat(100)}/${i}`),
+        upperdir: '/u',
+        workdir: '/w',
+      }),
+    ).toHaveLength(203);
+    expect(() => overlayFsconfig({ lowerdirs: [], upperdir: '/u', workdir: '/w' })).toThrow(
+      /at least one/,
     );
   });
 });

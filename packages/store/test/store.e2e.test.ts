@@ -217,6 +217,20 @@ describe('overlay and copy', () => {
     expect(listDir(join(root, 'containers'))).toEqual([]);
   });
 
+  it('mounts the same overlay through the new mount API from the fsconfig steps', async () => {
+    const r = await op({
+      op: 'mount-fsconfig',
+      root,
+      name: 'test/ovl:1',
+      id: 'c4',
+      dirs: ['etc', 'cache'],
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.result.stderr).toBe('');
+    expect(r.result.stdout).toBe('etc: b\ncache: new\n');
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+  });
+
   it('copies the layers as overlay would show them where overlay is not wanted', async () => {
     const r = await op({ op: 'prepare', root, name: 'test/ovl:1', id: 'c2', mode: 'copy' });
     expect(r.error).toBeUndefined();
