@@ -168,6 +168,7 @@ async function extract(target: string): Promise<void> {
       case 'hardlink': {
         ensureParents(a.parts, name, true);
         ensureParents(a.target, `hard link ${name}`, false);
+        if (abs(a.target) === p) throw new EntryRefused(`hard link ${name} points at itself`);
         const t = lstat(abs(a.target));
         if (!t)
           throw new EntryRefused(
@@ -213,7 +214,9 @@ async function extract(target: string): Promise<void> {
     }
     owner(p, h, name);
     // After chown, which clears file capabilities and set-id bits.
-    for (const x of entryXattrs(h.pax)) libc.lsetxattr(p, x.name, x.value);
+    // Symlinks carry no xattrs that mean anything here (and user.* is not allowed on them).
+    if (a.kind !== 'symlink')
+      for (const x of entryXattrs(h.pax)) libc.lsetxattr(p, x.name, x.value);
     if (a.kind !== 'symlink') fs.chmodSync(p, (h.mode ?? 0o644) & 0o7777);
     const mtime = h.mtime ?? new Date(0);
     if (a.kind === 'dir') dirTimes.push([p, mtime]);

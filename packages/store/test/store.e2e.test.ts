@@ -72,7 +72,14 @@ describe('extraction as root in the user namespace', () => {
           pax: { 'SCHILY.xattr.security.capability': CAP_NET_RAW.toString('latin1') },
         },
         { name: 'bin/hl', type: 'link', linkname: 'bin/tool' },
-        { name: 'bin/sl', type: 'symlink', linkname: 'tool' },
+        {
+          name: 'bin/sl',
+          type: 'symlink',
+          linkname: 'tool',
+          pax: { 'SCHILY.xattr.user.x': 'ignored' },
+        },
+        { name: 'bin/twice', content: 'first' },
+        { name: 'bin/twice', content: 'second', mode: 0o600 },
         { name: 'home/u/', type: 'directory', mode: 0o750, uid: 1000, gid: 1000 },
         {
           name: 'home/u/f',
@@ -115,6 +122,9 @@ describe('extraction as root in the user namespace', () => {
     expect(st('bin/hl').ino).toBe(st('bin/tool').ino);
     expect(st('bin/tool').nlink).toBe(2);
     expect(readlinkSync(join(l1, 'bin/sl'))).toBe('tool');
+    // A name given twice: the later entry wins, as with tar.
+    expect(readFileSync(join(l1, 'bin/twice'), 'utf8')).toBe('second');
+    expect(st('bin/twice').mode & 0o7777).toBe(0o600);
     expect(st('run/p').isFIFO()).toBe(true);
     expect(existsSync(join(l1, 'dev/null'))).toBe(false);
     expect(st('bin/tool').mtime.getTime()).toBe(MTIME.getTime());
@@ -303,6 +313,15 @@ describe('hostile layers', () => {
       ],
       /evil is a symlink/,
       () => [join(T, 'escape3')],
+    ],
+    [
+      'hard link to itself',
+      () => [
+        { name: 'h', content: 'h' },
+        { name: 'h', type: 'link', linkname: 'h' },
+      ],
+      /hard link "h" points at itself/,
+      () => [],
     ],
     [
       'hard link to /etc/shadow',
