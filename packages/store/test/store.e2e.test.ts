@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -149,6 +150,44 @@ describe('extraction as root in the user namespace', () => {
     const got = await op({ op: 'get', root, name: 'test/fidelity:1' });
     expect(got.result.layerDirs).toEqual([l1, l2]);
     expect(got.result.config.rootfs.diff_ids).toEqual(img.diffIds);
+  });
+
+  it("keeps a binary security.capability from GNU tar's --xattrs byte for byte", async () => {
+    // Made on the host by root: setcap writes a v2 capability; cap_setuid is bit 7, so the
+    // value has a byte 0x80, which a UTF-8 decoding of the PAX record would mangle.
+    const src = join(T, 'captree');
+    execFileSync('mkdir', ['-p', join(src, 'bin')]);
+    writeFileSync(join(src, 'bin', 'cap'), 'x');
+    execFileSync('setcap', ['cap_setuid,cap_net_raw+ep', join(src, 'bin', 'cap')]);
+    const v2 = libc.lgetxattr(join(src, 'bin', 'cap'), 'security.capability')!;
+    expect(v2.includes(0x80)).toBe(true);
+    const tarFile = join(T, 'captree.tar');
+    execFileSync('tar', [
+      '--xattrs',
+      '--xattrs-include=security.capability',
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '-C',
+      src,
+      '-cf',
+      tarFile,
+      '.',
+    ]);
+    execFileSync('chown', [`${user.uid}:${user.gid}`, tarFile]);
+    const img = await build('gnutar', [{ tarFile } as unknown as unknown[]]);
+    const root = join(T, 'gnutar');
+    const r = await op({ op: 'pull', root, dir: join(T, 'img', 'gnutar'), name: 'test/gnutar:1' });
+    expect(r.error).toBeUndefined();
+    const cap = libc.lgetxattr(
+      join(layerDir(root, img.diffIds[0]!), 'bin/cap'),
+      'security.capability',
+    )!;
+    // Stored namespaced (v3): the same sets, and the namespace's root as its root id.
+    expect(cap.readUInt32LE(0) >>> 24).toBe(3);
+    expect(cap.subarray(4, 20).equals(v2.subarray(4, 20))).toBe(true);
+    expect(cap.readUInt32LE(20)).toBe(hostUid(0));
+    removeTree(root);
   });
 
   it('extracts a layer over 50 MiB', async () => {
