@@ -16,6 +16,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/file.h> /* flock LOCK_* */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h> /* Debian's glibc 2.36 pulls in <linux/mount.h> from here */
@@ -298,6 +299,10 @@ void rtc_constants(void) {
   C(fcntl, AT_SYMLINK_FOLLOW);
   C(fcntl, AT_NO_AUTOMOUNT);
   C(fcntl, AT_EMPTY_PATH);
+  C(fcntl, LOCK_SH);
+  C(fcntl, LOCK_EX);
+  C(fcntl, LOCK_NB);
+  C(fcntl, LOCK_UN);
   C(fcntl, S_IFMT);
   C(fcntl, S_IFSOCK);
   C(fcntl, S_IFLNK);

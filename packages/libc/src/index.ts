@@ -35,6 +35,7 @@ export {
   socketpair,
   write,
 } from './fds.js';
+export { flock, lgetxattr, llistxattr, lsetxattr, mknod, syncfs } from './files.js';
 export { memoryView, mmap, munmap } from './memory.js';
 export {
   fsconfig,
