@@ -52,25 +52,35 @@ export function bringUpLoopback(): void {
 /**
  * Lets the groups of this user namespace open ICMP echo sockets (unprivileged `ping`) in this
  * network namespace, through its net.ipv4.ping_group_range sysctl, which is per network
- * namespace (/proc/sys/net shows the namespace of the process that reads it). Both ends must be
- * mapped ids, so the range is the lowest to the highest gid of /proc/self/gid_map unless given.
- * systemd opens ping to every group on hosts the same way.
+ * namespace (/proc/sys/net shows the namespace of the process that reads it). The range is
+ * written in inside ids but kept and compared as host ids, so by default it is chosen from
+ * /proc/self/gid_map to span every mapped group's host id (see pingGroupRange). systemd opens
+ * ping to every group on hosts the same way.
  */
 export function setPingGroupRange(range?: [number, number]): void {
-  const [first, last] = range ?? mappedGidRange(readFileSync('/proc/self/gid_map', 'utf8'));
+  const [first, last] = range ?? pingGroupRange(readFileSync('/proc/self/gid_map', 'utf8'));
   writeFileSync('/proc/sys/net/ipv4/ping_group_range', `${first} ${last}\n`);
 }
 
-/** The lowest and highest inside ids of an id map's text (`inside outside count` lines). */
-export function mappedGidRange(map: string): [number, number] {
-  let first = Number.POSITIVE_INFINITY;
-  let last = -1;
-  for (const line of map.trim().split('\n')) {
-    const [inside, , count] = line.trim().split(/\s+/).map(Number);
-    if (inside === undefined || count === undefined || !(count > 0)) continue;
-    first = Math.min(first, inside);
-    last = Math.max(last, inside + count - 1);
-  }
-  if (last < 0) throw new Error('no gid is mapped in this user namespace');
-  return [first, last];
+/**
+ * The inside ids to write to ping_group_range so that every mapped group may ping: the kernel
+ * turns both ends into host ids and compares a process's host gid with them, so the ends are the
+ * inside ids of the lowest and the highest host id mapped (`1100 1001 1` + `0 200000 1100` +
+ * `1101 201100 64436` gives 1100..65536, host 1001..265535). Where that range would run
+ * backwards inside, the largest single line of the map.
+ */
+export function pingGroupRange(map: string): [number, number] {
+  const lines = map
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number])
+    .filter(([inside, outside, count]) => count > 0 && inside >= 0 && outside >= 0);
+  if (lines.length === 0) throw new Error('no gid is mapped in this user namespace');
+  const low = lines.reduce((a, b) => (b[1] < a[1] ? b : a));
+  const high = lines.reduce((a, b) => (b[1] + b[2] > a[1] + a[2] ? b : a));
+  const first = low[0];
+  const last = high[0] + high[2] - 1;
+  if (first <= last) return [first, last];
+  const biggest = lines.reduce((a, b) => (b[2] > a[2] ? b : a));
+  return [biggest[0], biggest[0] + biggest[2] - 1];
 }

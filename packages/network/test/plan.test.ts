@@ -9,7 +9,7 @@ import {
   slirp4netnsArgs,
   slirpHostfwdRequests,
 } from '../src/index.js';
-import { mappedGidRange } from '../src/loopback.js';
+import { pingGroupRange } from '../src/loopback.js';
 
 const resolved = (...specs: string[]) => parsePortSpecs(specs) as ResolvedPort[];
 
@@ -143,12 +143,12 @@ describe('modes', () => {
     expect(s.setup[0]!.module).toMatch(/dist\/setup\.js$/);
   });
 
-  it('mappedGidRange: lowest to highest inside id', () => {
-    expect(
-      mappedGidRange(
-        '      1100       1001          1\n         0     100000       1100\n      1101     101100      64436\n',
-      ),
-    ).toEqual([0, 65536]);
-    expect(mappedGidRange('0 1001 1\n')).toEqual([0, 0]);
+  it('pingGroupRange: inside ends whose host ids span every mapped group', () => {
+    const rootless =
+      '      1100       1001          1\n         0     200000       1100\n      1101     201100      64436\n';
+    expect(pingGroupRange(rootless)).toEqual([1100, 65536]);
+    expect(pingGroupRange('0 1001 1\n')).toEqual([0, 0]);
+    // Backwards inside: the largest line.
+    expect(pingGroupRange('0 300000 10\n100 1000 5\n')).toEqual([0, 9]);
   });
 });
