@@ -304,7 +304,7 @@ async function startSlirp(
   timeoutMs: number,
 ): Promise<NetworkHandle> {
   const requests = slirpHostfwdRequests(ports);
-  // A private directory for the API socket (mode 0700), removed when the network closes.
+  // A private directory for the API socket (mode 0700), removed once the ports are published.
   const dir = requests.length > 0 ? mkdtempSync(join(tmpdir(), 'rootless-slirp-')) : undefined;
   const apiSocket = dir ? join(dir, 'api.sock') : undefined;
   const args = slirp4netnsArgs({
@@ -341,17 +341,46 @@ async function startSlirp(
     await ready(helper, firstData(readyStream, true), timeoutMs);
     for (const req of requests) await slirpRequest(apiSocket!, req, timeoutMs);
   } catch (e) {
-    return fail(e);
+    return fail(await explainHostfwd(e));
   }
   readyStream.destroy();
+  // The ports are published: the API socket is not needed any more. Removing it now, not at
+  // close, leaves nothing behind even when this process is SIGKILLed later.
+  cleanDir();
   helper.unref();
   return runningHandle('slirp4netns', helper, ports, {
     dns: dnsForwarder('slirp4netns')!,
     address: SLIRP4NETNS_ADDRESS,
-    onClose: () => {
-      exitStream.destroy();
-      cleanDir();
-    },
+    onClose: () => exitStream.destroy(),
+  });
+}
+
+/**
+ * slirp4netns says only "slirp_add_hostfwd failed": binding the port here names the reason
+ * (EADDRINUSE: address already in use, EACCES…) in the same line.
+ */
+async function explainHostfwd(e: unknown): Promise<unknown> {
+  const port = (e as { port?: { proto: 'tcp' | 'udp'; host_addr: string; host_port: number } })
+    .port;
+  if (!(e instanceof NetworkError) || !port) return e;
+  const why = await bindError(port.proto, port.host_addr, port.host_port);
+  if (!why) return e;
+  return new NetworkError(e.code, `${e.message} (${why})`, { helper: 'slirp4netns', cause: e });
+}
+
+function bindError(proto: 'tcp' | 'udp', host: string, port: number): Promise<string | undefined> {
+  const describe = (err: NodeJS.ErrnoException) =>
+    err.code === 'EADDRINUSE' ? 'address already in use' : `${err.code ?? 'error'}: ${err.message}`;
+  return new Promise((resolve) => {
+    if (proto === 'udp') {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', (err) => resolve(describe(err)));
+      s.bind(port, host, () => s.close(() => resolve(undefined)));
+      return;
+    }
+    const srv = createServer();
+    srv.once('error', (err) => resolve(describe(err)));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(undefined)));
   });
 }
 
@@ -399,10 +428,13 @@ function slirpRequest(
       if (parsed.error || parsed.return === undefined) {
         const desc = parsed.error?.desc ?? 'no answer';
         reject(
-          new NetworkError(
-            'ERR_HELPER_FAILED',
-            `slirp4netns: cannot publish ${what}: ${desc.replace(/\s+/g, ' ').trim()}`,
-            { helper: 'slirp4netns' },
+          Object.assign(
+            new NetworkError(
+              'ERR_HELPER_FAILED',
+              `slirp4netns: cannot publish ${what}: ${desc.replace(/\s+/g, ' ').trim()}`,
+              { helper: 'slirp4netns' },
+            ),
+            { port: a },
           ),
         );
       } else resolve();

@@ -188,6 +188,7 @@ describe.each(['pasta', 'slirp4netns'])('%s', (mode) => {
       expect(r.error?.code).toBe('ERR_HELPER_FAILED');
       expect(r.error?.cause).toMatch(new RegExp(`^${mode}: .*${svc.port}`));
       expect(r.error?.cause).not.toContain('\n');
+      if (mode === 'slirp4netns') expect(r.error?.cause).toContain('(address already in use)');
     } finally {
       svc.server.close();
     }
