@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
 import { MountError } from '@rootless-ts/mounts';
 import { type NamespacedProcess, rootlessIdMap, SpawnError, spawn } from '@rootless-ts/namespaces';
+import { NetworkError } from '@rootless-ts/network';
 import { errorLine, RootlessError } from './errors.js';
+import { ContainerNetwork, chooseMode, etcFiles, networkSpawnParts } from './network.js';
 import type { RunRequest } from './options.js';
 import { planRun, type RunPlan } from './planner.js';
 import { forwardSignals } from './signals.js';
@@ -33,7 +35,20 @@ export async function runContainer(
 ): Promise<number> {
   let plan: RunPlan;
   let idmap: ReturnType<typeof rootlessIdMap>;
+  let network: ContainerNetwork;
   try {
+    const chosen = chooseMode(req.network ?? { ports: [], dns: [], addHosts: [] });
+    if (chosen.warning) say(`rootless: warning: ${chosen.warning}`);
+    network = new ContainerNetwork(chosen.mode, req.network?.ports ?? []);
+    const net = networkSpawnParts(chosen.mode);
+    const files =
+      chosen.mode !== 'host' && req.root !== undefined
+        ? etcFiles(
+            chosen.mode,
+            req.network ?? { ports: [], dns: [], addHosts: [] },
+            req.hostname ?? osHostname(),
+          )
+        : undefined;
     idmap = rootlessIdMap({ mapUid: req.mapUid, mapGid: req.mapGid });
     if (req.root !== undefined) checkRoot(req.root);
     plan = planRun(req, {
@@ -44,6 +59,7 @@ export async function runContainer(
       isDir: (p) => (req.root !== undefined ? isDirInRoot(req.root, p) : isHostDir(p)),
       hookModule: hookModulePath(),
       ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
+      network: { private: chosen.mode !== 'host', setup: net.setup, ...files },
     });
   } catch (e) {
     say(errorLine(describe(e, req)));
@@ -66,10 +82,12 @@ export async function runContainer(
   try {
     child = await spawn({
       ...plan.spawn,
-      idmap: idmap.idmap,
+      idmap: network.wrap(idmap.idmap),
       stdio: req.tty ? 'ignore' : 'inherit',
     });
   } catch (e) {
+    // The network may have started before a later step failed: nothing may be left.
+    await network.close();
     forwarder.stop();
     const err = describe(e, req);
     say(errorLine(err));
@@ -82,6 +100,7 @@ export async function runContainer(
     if (master === undefined) {
       child.kill('SIGKILL');
       await child.exited;
+      await network.close();
       forwarder.stop();
       say('rootless: -t: the container did not send its terminal');
       return 125;
@@ -89,6 +108,8 @@ export async function runContainer(
     relay = relayTerminal(master);
   }
   const status = await child.exited;
+  // The helper does not notice the container's end by itself.
+  await network.close();
   if (relay) {
     await Promise.race([relay.drained, new Promise((r) => setTimeout(r, 500))]);
     relay.restore();
@@ -133,6 +154,8 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
         if (e.code === 'EACCES') return new RootlessError(cmd, 'permission denied', 126);
         return new RootlessError(cmd, `cannot execute: ${why}`, 126);
       case 'idmap':
+        // The network starts in the same callback, after the maps: its errors name the helper.
+        if (e.cause instanceof NetworkError) return new RootlessError('network', e.cause.message);
         return new RootlessError('mapping ids (newuidmap/newgidmap)', why);
       case 'setup':
         return new RootlessError('setting up the container', why);
@@ -153,5 +176,6 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
     return new RootlessError('id mapping', e.message);
   }
   if (e instanceof MountError) return new RootlessError('mount plan', e.message);
+  if (e instanceof NetworkError) return new RootlessError('network', e.message);
   return new RootlessError('run', e instanceof Error ? e.message : String(e));
 }

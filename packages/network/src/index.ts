@@ -14,7 +14,14 @@ export {
 } from './dns.js';
 export { NetworkError, type NetworkErrorCode } from './errors.js';
 export { type NetworkHandle, type StartNetworkOptions, startNetwork } from './helper.js';
-export { bringUp, bringUpLoopback, interfaceFlags, setPingGroupRange } from './loopback.js';
+export {
+  bringUp,
+  bringUpLoopback,
+  interfaceFlags,
+  pingGroupRange,
+  setPingGroupRange,
+  setUnprivilegedPortStart,
+} from './loopback.js';
 export {
   checkHelper,
   type DefaultNetwork,

@@ -84,3 +84,13 @@ export function pingGroupRange(map: string): [number, number] {
   const biggest = lines.reduce((a, b) => (b[2] > a[2] ? b : a));
   return [biggest[0], biggest[0] + biggest[2] - 1];
 }
+
+/**
+ * Lets every user of this network namespace bind ports below 1024, through its
+ * net.ipv4.ip_unprivileged_port_start sysctl (per network namespace), as docker does in its
+ * containers: the namespace is the container's own, and the host's ports are only reached
+ * through what is published.
+ */
+export function setUnprivilegedPortStart(port = 0): void {
+  writeFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', `${port}\n`);
+}

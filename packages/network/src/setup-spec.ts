@@ -7,6 +7,8 @@ export interface NetworkSetupConfig {
   loopback?: boolean;
   /** net.ipv4.ping_group_range inside, `[first, last]`, or false to leave it (default every mapped group). */
   pingGroupRange?: [number, number] | false;
+  /** net.ipv4.ip_unprivileged_port_start inside, or false to leave it (default 0: any user binds any port). */
+  unprivilegedPortStart?: number | false;
 }
 
 /**

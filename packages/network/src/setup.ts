@@ -1,9 +1,10 @@
 /**
  * The setup hook of a private network, for @rootless-ts/namespaces' `setup` option:
  * `{ module: setupModule() }`. It runs synchronously in the container's child, in its new
- * network namespace, as root inside: brings `lo` up and opens ping to every group.
+ * network namespace, as root inside: brings `lo` up, opens ping to every mapped group and the
+ * ports below 1024 to every user (the namespace is the container's own).
  */
-import { bringUpLoopback, setPingGroupRange } from './loopback.js';
+import { bringUpLoopback, setPingGroupRange, setUnprivilegedPortStart } from './loopback.js';
 import type { NetworkSetupConfig } from './setup-spec.js';
 
 export type { NetworkSetupConfig };
@@ -16,6 +17,7 @@ export function setup(ctx: { config?: unknown; namespaces?: readonly string[] })
   if (cfg.pingGroupRange !== false) {
     setPingGroupRange(cfg.pingGroupRange);
   }
+  if (cfg.unprivilegedPortStart !== false) setUnprivilegedPortStart(cfg.unprivilegedPortStart ?? 0);
 }
 
 export default setup;

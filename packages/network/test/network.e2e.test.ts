@@ -81,9 +81,14 @@ describe('none', () => {
     const user = await runContainer({
       mode: 'none',
       uid: 1100,
-      argv: sh(`id -u; cat /proc/sys/net/ipv4/ping_group_range; perl ${fixture('icmp-ping.pl')}`),
+      argv: sh(
+        `id -u; cat /proc/sys/net/ipv4/ping_group_range; perl ${fixture('icmp-ping.pl')}; ` +
+          // and binds a port below 1024 (ip_unprivileged_port_start is 0 in its namespace)
+          `${BUSYBOX} nc -l -p 80 & n=0; while [ $n -lt 200 ] && ! cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '; do sleep 0.05; n=$((n+1)); done; ` +
+          `cat /proc/net/tcp /proc/net/tcp6 | grep -c ':0050 '; kill $!`,
+      ),
     });
-    expect(user.stdout).toBe('1100\n1100\t65536\npong\n');
+    expect(user.stdout).toBe('1100\n1100\t65536\npong\n1\n');
   });
 
   it("cannot reach a service on the host's 127.0.0.1", async () => {
