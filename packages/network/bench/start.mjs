@@ -38,7 +38,9 @@ const q = (xs, f) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(f * s.length))];
 };
-console.log(`${runs} runs per mode; ms from spawn() to the program running (up) and to exit + close (total)`);
+console.log(
+  `${runs} runs per mode; ms from spawn() to the program running (up) and to exit + close (total)`,
+);
 for (const mode of modes) {
   await once(mode); // warm-up: file cache, JIT
   const r = [];
