@@ -8,7 +8,14 @@ import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { dnsForwarder, SLIRP4NETNS_ADDRESS } from './dns.js';
 import { NetworkError } from './errors.js';
-import { checkHelper, findProgram, helperOf, type NetworkMode } from './mode.js';
+import {
+  checkHelper,
+  findProgram,
+  helperOf,
+  helperSearchPath,
+  type NetworkMode,
+  SYSTEM_PATH,
+} from './mode.js';
 import { pastaArgs, type ResolvedPort, slirp4netnsArgs, slirpHostfwdRequests } from './plan.js';
 import type { PortMapping } from './ports.js';
 
@@ -45,8 +52,6 @@ export interface NetworkHandle {
   close(): Promise<void>;
 }
 
-const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 /**
  * Starts the network of a container whose namespaces exist (call it from @rootless-ts/
  * namespaces' `idmap` callback, after the id maps are written, before the child goes on).
@@ -60,7 +65,7 @@ const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
  */
 export async function startNetwork(options: StartNetworkOptions): Promise<NetworkHandle> {
   const { mode, pid } = options;
-  const searchPath = options.path ?? [process.env.PATH, FALLBACK_PATH].filter(Boolean).join(':');
+  const searchPath = options.path ?? helperSearchPath();
   if (!Number.isInteger(pid) || pid <= 0)
     throw new NetworkError('ERR_BAD_NETWORK', `bad container pid ${pid}`);
   const helper = helperOf(mode);
@@ -209,7 +214,7 @@ function spawnHelper(
   // is killed when this process dies, SIGKILL included. It runs in / with a minimal environment.
   const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', program, ...args], {
     cwd: '/',
-    env: { PATH: FALLBACK_PATH },
+    env: { PATH: SYSTEM_PATH },
     stdio: ['ignore', 'pipe', 'pipe', ...extra],
   });
   return new Helper(name, child);

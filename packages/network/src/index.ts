@@ -28,10 +28,12 @@ export {
   defaultNetworkMode,
   findProgram,
   helperOf,
+  helperSearchPath,
   isPrivate,
   NETWORK_MODES,
   type NetworkMode,
   parseNetworkMode,
+  SYSTEM_PATH,
   tunUsable,
 } from './mode.js';
 export {

@@ -35,8 +35,16 @@ export function helperOf(mode: NetworkMode): 'pasta' | 'slirp4netns' | undefined
   return mode === 'pasta' || mode === 'slirp4netns' ? mode : undefined;
 }
 
-/** The first executable `name` in `searchPath` (default: this process's PATH). */
-export function findProgram(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+/** The system directories, searched after PATH for the helpers (a user's PATH may lack them). */
+export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Where the helpers are looked for: PATH, then the system directories. */
+export function helperSearchPath(): string {
+  return [process.env.PATH, SYSTEM_PATH].filter(Boolean).join(':');
+}
+
+/** The first executable `name` in `searchPath` (default: PATH, then the system directories). */
+export function findProgram(name: string, searchPath = helperSearchPath()): string | undefined {
   for (const dir of searchPath.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
