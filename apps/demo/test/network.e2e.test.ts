@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { processesOf } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   busyboxRoot,
+  CLI,
   expectNoLeftovers,
   expectOneLine,
+  hostEnv,
   rootless,
   snapshot,
   user,
@@ -139,4 +143,29 @@ describe('bad --network and -p: 125, one line, nothing left', () => {
       taken.close();
     }
   });
+});
+
+describe('the helper goes with rootless', () => {
+  it.each(['pasta', 'slirp4netns'])(
+    '%s: nothing is left after rootless is SIGKILLed',
+    async (mode) => {
+      const before = snapshot(user);
+      const asRoot = process.getuid!() === 0;
+      const child = spawn(process.execPath, [CLI, 'run', '--network', mode, '--', 'sleep', '60'], {
+        stdio: 'ignore',
+        env: hostEnv(),
+        cwd: '/',
+        ...(asRoot ? { uid: user.uid, gid: user.gid } : {}),
+      });
+      const closed = new Promise((r) => child.once('close', r));
+      const running = (what: (command: string) => boolean) =>
+        processesOf(user).some((p) => p.state !== 'Z' && what(p.command));
+      // The command runs only once the network is up; the test's timeout bounds the wait.
+      while (!running((c) => c === 'sleep 60')) await new Promise((r) => setTimeout(r, 20));
+      expect(running((c) => c.startsWith(`${mode} `) || c.includes(`/${mode} `))).toBe(true);
+      child.kill('SIGKILL');
+      await closed;
+      await expectNoLeftovers(before, user);
+    },
+  );
 });
