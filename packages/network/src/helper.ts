@@ -271,13 +271,15 @@ async function startPasta(
 ): Promise<NetworkHandle> {
   // pasta writes its pid to --pid once the network is configured: a pipe of ours, reopened
   // through /dev/fd (a socket could not be), is its readiness signal.
+  const args = pastaArgs({ pid, ports, readyFd: 3, ...(mtu !== undefined ? { mtu } : {}) });
   const [r, w] = libc.pipe2(F.O_CLOEXEC);
-  const readyFd = 3;
-  const args = pastaArgs({ pid, ports, readyFd, ...(mtu !== undefined ? { mtu } : {}) });
   let helper: Helper;
   let reader: Socket;
   try {
     helper = spawnHelper('pasta', setpriv, program, args, [w]);
+  } catch (e) {
+    libc.close(r);
+    throw e;
   } finally {
     libc.close(w);
   }
