@@ -95,6 +95,20 @@ function asRootless(option: string, e: unknown, sep = ': '): unknown {
   return new RootlessError(option, e.message);
 }
 
+/**
+ * --dns and --add-host write the container's /etc files, which only a root filesystem of its
+ * own has: without --root the container sees the host's (as for --volume).
+ */
+export function checkNeedsRoot(req: NetworkRequest | undefined, root: string | undefined): void {
+  if (root !== undefined || !req) return;
+  const why = "needs --root (without it the container sees the host's files)";
+  if (req.dns.length > 0) throw new RootlessError(`--dns ${req.dns[0]}`, why);
+  if (req.addHosts.length > 0) {
+    const h = req.addHosts[0]!;
+    throw new RootlessError(`--add-host ${h.names.join(';')}:${h.ip}`, why);
+  }
+}
+
 /** The mode to use, and the warning line when the default could not be a connected network. */
 export function chooseMode(req: NetworkRequest): { mode: NetworkMode; warning?: string } {
   if (req.mode !== undefined) return { mode: req.mode };

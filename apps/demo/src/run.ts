@@ -6,7 +6,13 @@ import { MountError } from '@rootless-ts/mounts';
 import { type NamespacedProcess, rootlessIdMap, SpawnError, spawn } from '@rootless-ts/namespaces';
 import { NetworkError } from '@rootless-ts/network';
 import { errorLine, RootlessError } from './errors.js';
-import { ContainerNetwork, chooseMode, etcFiles, networkSpawnParts } from './network.js';
+import {
+  ContainerNetwork,
+  checkNeedsRoot,
+  chooseMode,
+  etcFiles,
+  networkSpawnParts,
+} from './network.js';
 import type { RunRequest } from './options.js';
 import { planRun, type RunPlan } from './planner.js';
 import { forwardSignals } from './signals.js';
@@ -37,6 +43,7 @@ export async function runContainer(
   let idmap: ReturnType<typeof rootlessIdMap>;
   let network: ContainerNetwork;
   try {
+    checkNeedsRoot(req.network, req.root);
     const chosen = chooseMode(req.network ?? { ports: [], dns: [], addHosts: [] });
     if (chosen.warning) say(`rootless: warning: ${chosen.warning}`);
     network = new ContainerNetwork(chosen.mode, req.network?.ports ?? []);

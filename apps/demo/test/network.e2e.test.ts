@@ -110,6 +110,10 @@ describe('bad --network and -p: 125, one line, nothing left', () => {
       ['--network', 'host', '-p', '80'],
       /^rootless: -p: ports cannot be published with --network host$/,
     ],
+    [
+      ['--dns', '192.0.2.53'],
+      /^rootless: --dns 192.0.2.53: needs --root \(without it the container sees the host's files\)$/,
+    ],
   ])('%j', async (args, line) => {
     const before = snapshot(user);
     const r = await rootless(['run', ...args, '--', 'true']);
