@@ -56,6 +56,14 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('-t, --tty', "allocate a pseudo-terminal from the container's devpts")
     .option('-i, --interactive', 'keep standard input attached (always so here; as in podman)')
     .option('--rm', 'remove the container when it exits (always so: nothing is kept; as in podman)')
+    .option(
+      '--network <mode>',
+      'none, host, pasta or slirp4netns (default: pasta, else slirp4netns, else none)',
+    )
+    .addOption(new Option('--net <mode>', 'same as --network').hideHelp())
+    .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a port (repeatable)', collect)
+    .option('--dns <ip>', 'DNS server in /etc/resolv.conf (repeatable; with --root)', collect)
+    .option('--add-host <name:ip>', 'line in /etc/hosts (repeatable; with --root)', collect)
     .action(async (command: string[], opts: RawRunOptions) => {
       let code: number;
       try {

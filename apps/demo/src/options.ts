@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MountError, parseVolume, type Volume } from '@rootless-ts/mounts';
 import { RootlessError } from './errors.js';
+import { type NetworkRequest, parseNetworkRequest, type RawNetworkOptions } from './network.js';
 
 /** What `rootless run` was asked to do: plain data, validated, nothing looked up yet. */
 export interface RunRequest {
@@ -21,6 +22,8 @@ export interface RunRequest {
   workdir?: string;
   /** Allocate a pseudo-terminal (`-t`). */
   tty: boolean;
+  /** --network, -p, --dns, --add-host (network.ts); left out: the default private network. */
+  network?: NetworkRequest;
 }
 
 /*
@@ -35,7 +38,7 @@ export interface UserSpec {
 }
 
 /** Options as commander hands them over (strings, repeatable ones as arrays). */
-export interface RawRunOptions {
+export interface RawRunOptions extends RawNetworkOptions {
   root?: string;
   hostname?: string;
   user?: string;
@@ -132,6 +135,8 @@ export function parseRunRequest(
     env: parseEnv(raw.env ?? [], ctx.hostEnv),
     tty: raw.tty ?? false,
   };
+  const network = parseNetworkRequest(raw);
+  if (network) req.network = network;
   if (raw.root !== undefined) {
     if (raw.root === '') throw bad('--root', 'the directory name is empty');
     req.root = resolve(ctx.cwd, raw.root);

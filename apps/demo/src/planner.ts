@@ -26,6 +26,17 @@ export interface HostFacts {
   winsize?: { rows: number; cols: number };
   /** Tells what host paths are (planRootfs's probe), injectable in tests. */
   probe?: HostProbe;
+  /**
+   * The network chosen (network.ts): a private one adds the `net` namespace and its setup hooks
+   * (first: they write a /proc/sys file, which the mount plan makes read-only) and, with --root,
+   * the generated /etc/resolv.conf and /etc/hosts. Left out: the host's network.
+   */
+  network?: {
+    private: boolean;
+    setup: SetupHookSpec[];
+    resolvConf?: string;
+    hosts?: string;
+  };
 }
 
 /** Everything `rootless run` will do, as data: spawn options (without the id mapper) and the hook's work. */
@@ -93,6 +104,17 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
           volumes: req.volumes,
           ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
           ...(req.workdir !== undefined ? { workdir: req.workdir } : {}),
+          ...(facts.network?.private
+            ? {
+                netns: true,
+                ...(facts.network.resolvConf !== undefined
+                  ? { resolvConf: { content: facts.network.resolvConf } }
+                  : {}),
+                ...(facts.network.hosts !== undefined
+                  ? { hosts: { content: facts.network.hosts } }
+                  : {}),
+              }
+            : {}),
         },
         facts.probe,
       );
@@ -109,12 +131,22 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
       hook.tty.cols = facts.winsize.cols;
     }
   }
-  const setup: SetupHookSpec[] = [{ module: facts.hookModule, config: hook }];
+  const setup: SetupHookSpec[] = [
+    ...(facts.network?.setup ?? []),
+    { module: facts.hookModule, config: hook },
+  ];
   const spawn: RunPlan['spawn'] = {
     argv: req.command,
     env,
     cwd,
-    namespaces: ['user', 'mnt', 'pid', 'uts', 'ipc'],
+    namespaces: [
+      'user',
+      'mnt',
+      'pid',
+      'uts',
+      'ipc',
+      ...(facts.network?.private ? (['net'] as const) : []),
+    ],
     uid: user.uid,
     gid: user.gid,
     groups: user.groups,

@@ -13,7 +13,15 @@ import {
   type SpawnStep,
   spawn,
 } from '@rootless-ts/namespaces';
+import { NetworkError } from '@rootless-ts/network';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
+import {
+  ContainerNetwork,
+  checkNeedsRoot,
+  chooseMode,
+  etcFiles,
+  networkSpawnParts,
+} from './network.js';
 import type { RunRequest } from './options.js';
 import { planRun, type RunPlan } from './planner.js';
 import { forwardSignals } from './signals.js';
@@ -42,7 +50,21 @@ export async function runContainer(
 ): Promise<number> {
   let plan: RunPlan;
   let idmap: ReturnType<typeof rootlessIdMap>;
+  let network: ContainerNetwork;
   try {
+    checkNeedsRoot(req.network, req.root);
+    const chosen = chooseMode(req.network ?? { ports: [], dns: [], addHosts: [] });
+    if (chosen.warning) say(`rootless: warning: ${chosen.warning}`);
+    network = new ContainerNetwork(chosen.mode, req.network?.ports ?? []);
+    const net = networkSpawnParts(chosen.mode);
+    const files =
+      chosen.mode !== 'host' && req.root !== undefined
+        ? etcFiles(
+            chosen.mode,
+            req.network ?? { ports: [], dns: [], addHosts: [] },
+            req.hostname ?? osHostname(),
+          )
+        : undefined;
     idmap = rootlessIdMap({ mapUid: req.mapUid, mapGid: req.mapGid });
     if (req.root !== undefined) checkRoot(req.root);
     plan = planRun(req, {
@@ -53,6 +75,7 @@ export async function runContainer(
       isDir: (p) => (req.root !== undefined ? isDirInRoot(req.root, p) : isHostDir(p)),
       hookModule: hookModulePath(),
       ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
+      network: { private: chosen.mode !== 'host', setup: net.setup, ...files },
     });
   } catch (e) {
     say(errorLine(describe(e, req)));
@@ -75,10 +98,12 @@ export async function runContainer(
   try {
     child = await spawn({
       ...plan.spawn,
-      idmap: idmap.idmap,
+      idmap: network.wrap(idmap.idmap),
       stdio: req.tty ? 'ignore' : 'inherit',
     });
   } catch (e) {
+    // The network may have started before a later step failed: nothing may be left.
+    await network.close();
     forwarder.stop();
     const err = describe(e, req);
     say(errorLine(err));
@@ -91,6 +116,7 @@ export async function runContainer(
     if (master === undefined) {
       child.kill('SIGKILL');
       await child.exited;
+      await network.close();
       forwarder.stop();
       say('rootless: -t: the container did not send its terminal');
       return SETUP_FAILED;
@@ -98,6 +124,8 @@ export async function runContainer(
     relay = relayTerminal(master);
   }
   const status = await child.exited;
+  // The helper does not notice the container's end by itself.
+  await network.close();
   if (relay) {
     await Promise.race([relay.drained, new Promise((r) => setTimeout(r, 500))]);
     relay.restore();
@@ -162,6 +190,10 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
   if (e instanceof RootlessError) return e;
   const cmd = req.command[0] ?? '';
   if (e instanceof SpawnError) {
+    if (e.step === 'idmap' && e.cause instanceof NetworkError) {
+      // The network starts in the same callback, after the maps: its errors name the helper.
+      return new RootlessError('network', { cause: e.cause });
+    }
     if (e.step === 'resolve' || e.step === 'exec') {
       // The program, not rootless: the status shells give (127 not found, 126 not executable).
       if (e.code === 'ENOENT') return new RootlessError(cmd, 'command not found', EXIT_NOT_FOUND);
@@ -175,5 +207,6 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
     return new RootlessError('id mapping', { cause: e });
   }
   if (e instanceof MountError) return new RootlessError('mount plan', { cause: e });
+  if (e instanceof NetworkError) return new RootlessError('network', { cause: e });
   return new RootlessError('run', { cause: e });
 }

@@ -56,6 +56,7 @@ const GROUPS = [
   ['mman', true],
   ['socket', true],
   ['ioctl', true],
+  ['netif', true],
   ['statvfs', true],
   ['fsMagic', true],
   ['seccomp', true],

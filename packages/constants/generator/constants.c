@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h> /* struct ifreq, IFF_*, IFNAMSIZ */
 #include <poll.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -584,6 +585,8 @@ void rtc_constants(void) {
   /* socket */
   C(socket, AF_UNIX);
   C(socket, AF_LOCAL);
+  C(socket, AF_INET);
+  C(socket, AF_INET6);
   C(socket, SOCK_STREAM);
   C(socket, SOCK_DGRAM);
   C(socket, SOCK_SEQPACKET);
@@ -615,6 +618,18 @@ void rtc_constants(void) {
   C(ioctl, NS_GET_PARENT);
   C(ioctl, NS_GET_NSTYPE);
   C(ioctl, NS_GET_OWNER_UID);
+  /* network interfaces (<linux/sockios.h>), on any AF_INET socket */
+  C(ioctl, SIOCGIFFLAGS);
+  C(ioctl, SIOCSIFFLAGS);
+  C(ioctl, SIOCGIFINDEX);
+
+  /* netif: interface flags and names of <net/if.h> */
+  C(netif, IFF_UP);
+  C(netif, IFF_BROADCAST);
+  C(netif, IFF_LOOPBACK);
+  C(netif, IFF_RUNNING);
+  C(netif, IFF_MULTICAST);
+  C(netif, IFNAMSIZ);
 
   /* statvfs: f_flag of statvfs(3), = f_flags of statfs(2) */
   C(statvfs, ST_RDONLY);
@@ -799,6 +814,13 @@ void rtc_constants(void) {
   FIELD(statvfs, struct statvfs, f_fsid);
   FIELD(statvfs, struct statvfs, f_flag);
   FIELD(statvfs, struct statvfs, f_namemax);
+
+  /* ifr_name and ifr_flags are glibc macros for union members (ifr_ifrn.ifrn_name,
+   * ifr_ifru.ifru_flags); offsetof() accepts the expanded member path. */
+  STRUCT(ifreq, struct ifreq);
+  FIELD(ifreq, struct ifreq, ifr_name);
+  FIELD(ifreq, struct ifreq, ifr_flags);
+  FIELD(ifreq, struct ifreq, ifr_ifindex);
 
   STRUCT(winsize, struct winsize);
   FIELD(winsize, struct winsize, ws_row);

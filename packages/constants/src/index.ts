@@ -65,6 +65,7 @@ export const syscall: ArchConstants['syscall'] = constants.syscall;
 export const mman: ArchConstants['mman'] = constants.mman;
 export const socket: ArchConstants['socket'] = constants.socket;
 export const ioctl: ArchConstants['ioctl'] = constants.ioctl;
+export const netif: ArchConstants['netif'] = constants.netif;
 export const statvfs: ArchConstants['statvfs'] = constants.statvfs;
 export const fsMagic: ArchConstants['fsMagic'] = constants.fsMagic;
 export const seccomp: ArchConstants['seccomp'] = constants.seccomp;

@@ -15,6 +15,7 @@ import {
   fsMagic,
   ioctl,
   mount,
+  netif,
   resolve,
   signal,
   statvfs,
@@ -123,6 +124,20 @@ describe('known values', () => {
     expect(x64.ioctl.TIOCGPTPEER).toBe(0x5441);
     expect(x64.ioctl.NS_GET_USERNS).toBe(0xb701);
   });
+
+  it('network interfaces: SIOC*IFFLAGS, IFF_*, struct ifreq', () => {
+    for (const arch of [x64, arm64]) {
+      expect(arch.ioctl.SIOCGIFFLAGS).toBe(0x8913);
+      expect(arch.ioctl.SIOCSIFFLAGS).toBe(0x8914);
+      expect(arch.netif.IFF_UP).toBe(1);
+      expect(arch.netif.IFF_LOOPBACK).toBe(8);
+      expect(arch.netif.IFNAMSIZ).toBe(16);
+      expect(arch.socket.AF_INET).toBe(2);
+      expect(arch.struct.ifreq.size).toBe(40);
+      expect(arch.struct.ifreq.fields.ifr_name).toEqual({ offset: 0, size: 16 });
+      expect(arch.struct.ifreq.fields.ifr_flags).toEqual({ offset: 16, size: 2 });
+    }
+  });
 });
 
 describe('errno', () => {
@@ -184,6 +199,7 @@ describe('API', () => {
     expect(wait).toBe(constants.wait);
     expect(syscall).toBe(constants.syscall);
     expect(ioctl).toBe(constants.ioctl);
+    expect(netif).toBe(constants.netif);
     expect(statvfs).toBe(constants.statvfs);
     expect(fsMagic).toBe(constants.fsMagic);
     expect(struct).toBe(constants.struct);

@@ -82,4 +82,5 @@ export {
   waitpid,
 } from './process.js';
 export { setSignalDisposition, sigprocmask } from './signals.js';
+export { socket } from './socket.js';
 export { rawSyscall, type SyscallArg } from './syscall.js';

@@ -322,8 +322,13 @@ async function start(
     send({ t: 'exec' });
     await parent.waitExecConfirmed(timeoutMs);
   } catch (e) {
+    // The launcher first (killHelpers sends its SIGKILL before its first await): killed while
+    // it waits in clone(CLONE_VFORK), it never resumes. Killed after the child, it could resume
+    // into the child's unfinished callback and abort (DESIGN 1.4), printing a V8 assertion on
+    // the program's stderr (seen when the idmap callback fails).
+    const helpersGone = killHelpers();
     if (pid) killQuietly(pid, 'SIGKILL');
-    await Promise.all([killHelpers(), exit]);
+    await Promise.all([helpersGone, exit]);
     for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e;

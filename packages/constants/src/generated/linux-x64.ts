@@ -796,6 +796,8 @@ export const linuxX64 = {
   socket: {
     AF_UNIX: 1,
     AF_LOCAL: 1,
+    AF_INET: 2,
+    AF_INET6: 0xa,
     SOCK_STREAM: 1,
     SOCK_DGRAM: 2,
     SOCK_SEQPACKET: 5,
@@ -827,6 +829,17 @@ export const linuxX64 = {
     NS_GET_PARENT: 0xb702,
     NS_GET_NSTYPE: 0xb703,
     NS_GET_OWNER_UID: 0xb704,
+    SIOCGIFFLAGS: 0x8913,
+    SIOCSIFFLAGS: 0x8914,
+    SIOCGIFINDEX: 0x8933,
+  },
+  netif: {
+    IFF_UP: 1,
+    IFF_BROADCAST: 2,
+    IFF_LOOPBACK: 8,
+    IFF_RUNNING: 0x40,
+    IFF_MULTICAST: 0x1000,
+    IFNAMSIZ: 0x10,
   },
   statvfs: {
     ST_RDONLY: 1,
@@ -1053,6 +1066,15 @@ export const linuxX64 = {
         f_fsid: { offset: 64, size: 8 },
         f_flag: { offset: 72, size: 8 },
         f_namemax: { offset: 80, size: 8 },
+      },
+    },
+    ifreq: {
+      size: 40,
+      align: 8,
+      fields: {
+        ifr_name: { offset: 0, size: 16 },
+        ifr_flags: { offset: 16, size: 2 },
+        ifr_ifindex: { offset: 16, size: 4 },
       },
     },
     winsize: {

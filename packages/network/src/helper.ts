@@ -1,0 +1,480 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fcntl as F } from '@rootless-ts/constants';
+import * as libc from '@rootless-ts/libc';
+import { dnsForwarder, SLIRP4NETNS_ADDRESS } from './dns.js';
+import { NetworkError } from './errors.js';
+import {
+  checkHelper,
+  findProgram,
+  helperOf,
+  helperSearchPath,
+  type NetworkMode,
+  SYSTEM_PATH,
+} from './mode.js';
+import { pastaArgs, type ResolvedPort, slirp4netnsArgs, slirpHostfwdRequests } from './plan.js';
+import type { PortMapping } from './ports.js';
+
+export interface StartNetworkOptions {
+  mode: NetworkMode;
+  /** The container's pid in the host's pid namespace (its namespaces are /proc/PID/ns/*). */
+  pid: number;
+  /** Ports to publish (from parsePortSpecs); host ports left out are chosen here. */
+  ports?: readonly PortMapping[];
+  mtu?: number;
+  /** How long the helper may take to say the network is up (default 10 s). */
+  timeoutMs?: number;
+  /** Where to look for pasta, slirp4netns and setpriv (default PATH, then /usr/sbin:/usr/bin:/sbin:/bin). */
+  path?: string;
+}
+
+/** A container's network, up. */
+export interface NetworkHandle {
+  readonly mode: NetworkMode;
+  /** The helper program and its pid (pasta, slirp4netns), when the mode has one. */
+  readonly helper?: 'pasta' | 'slirp4netns';
+  readonly helperPid?: number;
+  /** The published ports, every host port known. */
+  readonly ports: readonly ResolvedPort[];
+  /** The container's address on its network, when fixed (slirp4netns: 10.0.2.100). */
+  readonly address?: string;
+  /** The DNS forwarder inside (pasta: 169.254.1.1, slirp4netns: 10.0.2.3). */
+  readonly dns?: string;
+  /** Settles when the helper has exited (at once for modes without one, once closed). */
+  readonly exited: Promise<void>;
+  /** What the helper wrote on its standard error so far (its messages, never the container's). */
+  output(): string;
+  /** Stops the helper and waits until it is gone; removes what was made for it. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the network of a container whose namespaces exist (call it from @rootless-ts/
+ * namespaces' `idmap` callback, after the id maps are written, before the child goes on).
+ * Resolves once the helper says the network is up; rejects with a NetworkError whose message is
+ * one line naming the helper and what it said, after making sure nothing it started is left.
+ *
+ * The helper runs in the foreground as this process's child, under `setpriv --pdeathsig KILL`,
+ * so that it dies with this process even when that is SIGKILLed; its standard streams are pipes
+ * to this process, never the container's. Call `close()` once the container has exited: the
+ * helper does not notice by itself (pasta keeps the namespace alive through its descriptor).
+ */
+export async function startNetwork(options: StartNetworkOptions): Promise<NetworkHandle> {
+  const { mode, pid } = options;
+  const searchPath = options.path ?? helperSearchPath();
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new NetworkError('ERR_BAD_NETWORK', `bad container pid ${pid}`);
+  const helper = helperOf(mode);
+  if (!helper) {
+    if ((options.ports ?? []).length > 0) {
+      throw new NetworkError(
+        'ERR_BAD_PORT',
+        mode === 'host'
+          ? 'ports cannot be published with --network host: the container uses the host ports directly'
+          : 'ports cannot be published with --network none',
+      );
+    }
+    return idleHandle(mode);
+  }
+  const program = checkHelper(mode, searchPath)!;
+  const setpriv = findProgram('setpriv', searchPath);
+  if (!setpriv) {
+    throw new NetworkError(
+      'ERR_HELPER_MISSING',
+      `setpriv is not installed (Debian package util-linux): ${helper} could outlive this process`,
+      { helper },
+    );
+  }
+  const ports = await choosePorts(options.ports ?? []);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return helper === 'pasta'
+    ? startPasta(program, setpriv, pid, ports, options.mtu, timeoutMs)
+    : startSlirp(program, setpriv, pid, ports, options.mtu, timeoutMs);
+}
+
+function idleHandle(mode: NetworkMode): NetworkHandle {
+  return {
+    mode,
+    ports: [],
+    exited: Promise.resolve(),
+    output: () => '',
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Host ports left out get a free one each, as podman does: the kernel picks it (bind to port 0),
+ * the socket is closed and the helper binds it. A range is split into single ports.
+ */
+async function choosePorts(ports: readonly PortMapping[]): Promise<ResolvedPort[]> {
+  const out: ResolvedPort[] = [];
+  for (const p of ports) {
+    if (p.hostPort !== undefined) {
+      out.push(p as ResolvedPort);
+      continue;
+    }
+    for (let i = 0; i < p.count; i++) {
+      const hostPort = await freePort(p.protocol === 'udp' ? 'udp' : 'tcp', p.hostIp);
+      out.push({ ...p, containerPort: p.containerPort + i, count: 1, hostPort });
+    }
+  }
+  return out;
+}
+
+function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (proto === 'udp') {
+      const s = createSocket(host?.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', reject);
+      s.bind(0, host, () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
+      return;
+    }
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host, exclusive: true }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child helper process and what we need to watch and stop it. */
+class Helper {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private stderr = '';
+  private gone = false;
+
+  constructor(
+    readonly name: 'pasta' | 'slirp4netns',
+    readonly child: ChildProcess,
+  ) {
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      // Bounded: a chatty helper must not grow our memory.
+      this.stderr = (this.stderr + d).slice(-16384);
+    });
+    child.stdout?.resume();
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.gone = true;
+        resolve({ code, signal });
+      });
+      child.once('error', () => {
+        this.gone = true;
+        resolve({ code: null, signal: null });
+      });
+    });
+  }
+
+  output(): string {
+    return this.stderr;
+  }
+
+  /** One line: the helper's last message, or how it ended. */
+  failure(status?: { code: number | null; signal: NodeJS.Signals | null }): string {
+    const lines = this.stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/^Failed to send \d+ bytes to syslog/.test(l));
+    const last = lines.at(-1);
+    if (last) return `${this.name}: ${last}`;
+    if (!status) return `${this.name} failed`;
+    return `${this.name} exited ${status.signal ? `on ${status.signal}` : `with status ${status.code}`} before the network was up`;
+  }
+
+  async stop(): Promise<void> {
+    // Referenced again, so that the event loop lives until its exit is seen.
+    this.child.ref();
+    if (!this.gone) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** After start-up: the helper must not keep the event loop alive on its own. */
+  unref(): void {
+    this.child.unref();
+    for (const s of this.child.stdio) (s as Socket | null)?.unref?.();
+  }
+}
+
+function spawnHelper(
+  name: 'pasta' | 'slirp4netns',
+  setpriv: string,
+  program: string,
+  args: string[],
+  extra: Array<number | 'pipe'>,
+): Helper {
+  // setpriv sets PR_SET_PDEATHSIG and execs the helper in place: the helper is our child and
+  // is killed when this process dies, SIGKILL included. It runs in / with a minimal environment.
+  const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', program, ...args], {
+    cwd: '/',
+    env: { PATH: SYSTEM_PATH },
+    stdio: ['ignore', 'pipe', 'pipe', ...extra],
+  });
+  return new Helper(name, child);
+}
+
+/** Races the readiness signal against the helper's exit and a deadline. */
+async function ready(helper: Helper, signal: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    signal.then(() => ({ t: 'ready' as const })),
+    helper.exited.then((status) => ({ t: 'exit' as const, status })),
+    new Promise<{ t: 'timeout' }>((resolve) => {
+      timer = setTimeout(() => resolve({ t: 'timeout' }), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (outcome.t === 'ready') return;
+  if (outcome.t === 'exit') {
+    // Its last words may still be in the pipe.
+    await new Promise((r) => setImmediate(r));
+    throw new NetworkError('ERR_HELPER_FAILED', helper.failure(outcome.status), {
+      helper: helper.name,
+    });
+  }
+  throw new NetworkError(
+    'ERR_HELPER_TIMEOUT',
+    `${helper.name} did not bring the network up within ${timeoutMs} ms`,
+    { helper: helper.name },
+  );
+}
+
+/** Resolves when the first line (or, with `anyByte`, the first byte) arrives on the stream. */
+function firstData(stream: Socket, anyByte: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const on = (d: Buffer) => {
+      seen += d.toString('latin1');
+      if (anyByte || seen.includes('\n')) {
+        stream.off('data', on);
+        resolve();
+      }
+    };
+    stream.on('data', on);
+    stream.on('error', () => {});
+  });
+}
+
+async function startPasta(
+  program: string,
+  setpriv: string,
+  pid: number,
+  ports: ResolvedPort[],
+  mtu: number | undefined,
+  timeoutMs: number,
+): Promise<NetworkHandle> {
+  // pasta writes its pid to --pid once the network is configured: a pipe of ours, reopened
+  // through /dev/fd (a socket could not be), is its readiness signal.
+  const args = pastaArgs({ pid, ports, readyFd: 3, ...(mtu !== undefined ? { mtu } : {}) });
+  const [r, w] = libc.pipe2(F.O_CLOEXEC);
+  let helper: Helper;
+  let reader: Socket;
+  try {
+    helper = spawnHelper('pasta', setpriv, program, args, [w]);
+  } catch (e) {
+    libc.close(r);
+    throw e;
+  } finally {
+    libc.close(w);
+  }
+  try {
+    reader = new Socket({ fd: r, readable: true, writable: false });
+  } catch (e) {
+    libc.close(r);
+    await helper.stop();
+    throw e;
+  }
+  try {
+    await ready(helper, firstData(reader, false), timeoutMs);
+  } catch (e) {
+    reader.destroy();
+    await helper.stop();
+    throw e;
+  }
+  reader.destroy();
+  helper.unref();
+  return runningHandle('pasta', helper, ports, { dns: dnsForwarder('pasta')! });
+}
+
+async function startSlirp(
+  program: string,
+  setpriv: string,
+  pid: number,
+  ports: ResolvedPort[],
+  mtu: number | undefined,
+  timeoutMs: number,
+): Promise<NetworkHandle> {
+  const requests = slirpHostfwdRequests(ports);
+  // A private directory for the API socket (mode 0700), removed once the ports are published.
+  const dir = requests.length > 0 ? mkdtempSync(join(tmpdir(), 'rootless-slirp-')) : undefined;
+  const apiSocket = dir ? join(dir, 'api.sock') : undefined;
+  const args = slirp4netnsArgs({
+    pid,
+    readyFd: 3,
+    exitFd: 4,
+    ...(apiSocket ? { apiSocket } : {}),
+    ...(mtu !== undefined ? { mtu } : {}),
+  });
+  const cleanDir = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  let helper: Helper;
+  try {
+    // fd 3: it writes there once the network is up; fd 4: it exits when that reaches EOF, which
+    // happens when we close our end or die.
+    helper = spawnHelper('slirp4netns', setpriv, program, args, ['pipe', 'pipe']);
+  } catch (e) {
+    cleanDir();
+    throw e;
+  }
+  const readyStream = helper.child.stdio[3] as Socket;
+  const exitStream = helper.child.stdio[4] as Socket;
+  exitStream.on('error', () => {});
+  exitStream.resume();
+  const fail = async (e: unknown) => {
+    readyStream.destroy();
+    exitStream.destroy();
+    await helper.stop();
+    cleanDir();
+    throw e;
+  };
+  try {
+    await ready(helper, firstData(readyStream, true), timeoutMs);
+    for (const req of requests) await slirpRequest(apiSocket!, req, timeoutMs);
+  } catch (e) {
+    return fail(await explainHostfwd(e));
+  }
+  readyStream.destroy();
+  // The ports are published: the API socket is not needed any more. Removing it now, not at
+  // close, leaves nothing behind even when this process is SIGKILLed later.
+  cleanDir();
+  helper.unref();
+  return runningHandle('slirp4netns', helper, ports, {
+    dns: dnsForwarder('slirp4netns')!,
+    address: SLIRP4NETNS_ADDRESS,
+    onClose: () => exitStream.destroy(),
+  });
+}
+
+/**
+ * slirp4netns says only "slirp_add_hostfwd failed": binding the port here names the reason
+ * (EADDRINUSE: address already in use, EACCES…) in the same line.
+ */
+async function explainHostfwd(e: unknown): Promise<unknown> {
+  const port = (e as { port?: { proto: 'tcp' | 'udp'; host_addr: string; host_port: number } })
+    .port;
+  if (!(e instanceof NetworkError) || !port) return e;
+  const why = await bindError(port.proto, port.host_addr, port.host_port);
+  if (!why) return e;
+  return new NetworkError(e.code, `${e.message} (${why})`, { helper: 'slirp4netns', cause: e });
+}
+
+function bindError(proto: 'tcp' | 'udp', host: string, port: number): Promise<string | undefined> {
+  const describe = (err: NodeJS.ErrnoException) =>
+    err.code === 'EADDRINUSE' ? 'address already in use' : `${err.code ?? 'error'}: ${err.message}`;
+  return new Promise((resolve) => {
+    if (proto === 'udp') {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', (err) => resolve(describe(err)));
+      s.bind(port, host, () => s.close(() => resolve(undefined)));
+      return;
+    }
+    const srv = createServer();
+    srv.once('error', (err) => resolve(describe(err)));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}
+
+/** One request on slirp4netns's API socket; its `error.desc` becomes a one-line error. */
+function slirpRequest(
+  path: string,
+  req: ReturnType<typeof slirpHostfwdRequests>[number],
+  timeoutMs: number,
+): Promise<void> {
+  const a = req.arguments;
+  const what = `${a.host_addr.includes(':') ? `[${a.host_addr}]` : a.host_addr}:${a.host_port}/${a.proto}`;
+  return new Promise((resolve, reject) => {
+    const sock = connect(path);
+    let reply = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(
+        new NetworkError('ERR_HELPER_TIMEOUT', `slirp4netns: no answer publishing ${what}`, {
+          helper: 'slirp4netns',
+        }),
+      );
+    }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      reply += d;
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(
+        new NetworkError('ERR_HELPER_FAILED', `slirp4netns: cannot publish ${what}: ${e.message}`, {
+          helper: 'slirp4netns',
+          cause: e,
+        }),
+      );
+    });
+    sock.on('end', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      let parsed: { return?: unknown; error?: { desc?: string } };
+      try {
+        parsed = JSON.parse(reply);
+      } catch {
+        parsed = { error: { desc: `unexpected answer ${JSON.stringify(reply.slice(0, 200))}` } };
+      }
+      if (parsed.error || parsed.return === undefined) {
+        const desc = parsed.error?.desc ?? 'no answer';
+        reject(
+          Object.assign(
+            new NetworkError(
+              'ERR_HELPER_FAILED',
+              `slirp4netns: cannot publish ${what}: ${desc.replace(/\s+/g, ' ').trim()}`,
+              { helper: 'slirp4netns' },
+            ),
+            { port: a },
+          ),
+        );
+      } else resolve();
+    });
+    sock.write(JSON.stringify(req));
+    // The API reads the request until EOF or a complete object; half-close to be sure.
+    sock.end();
+  });
+}
+
+function runningHandle(
+  name: 'pasta' | 'slirp4netns',
+  helper: Helper,
+  ports: ResolvedPort[],
+  extra: { dns: string; address?: string; onClose?: () => void },
+): NetworkHandle {
+  let closing: Promise<void> | undefined;
+  const exited = helper.exited.then(() => undefined);
+  return {
+    mode: name,
+    helper: name,
+    ...(helper.child.pid !== undefined ? { helperPid: helper.child.pid } : {}),
+    ports,
+    dns: extra.dns,
+    ...(extra.address ? { address: extra.address } : {}),
+    exited,
+    output: () => helper.output(),
+    close() {
+      closing ??= (async () => {
+        extra.onClose?.();
+        await helper.stop();
+      })();
+      return closing;
+    },
+  };
+}
