@@ -324,7 +324,7 @@ async function start(
   } catch (e) {
     // The launcher first (killHelpers sends its SIGKILL before its first await): killed while
     // it waits in clone(CLONE_VFORK), it never resumes. Killed after the child, it could resume
-    // into the child's unfinished callback and abort (DESIGN 1.4), printing a V8 assertion on
+    // into the child's unfinished callback and abort, printing a V8 assertion on
     // the program's stderr (seen when the idmap callback fails).
     const helpersGone = killHelpers();
     if (pid) killQuietly(pid, 'SIGKILL');
