@@ -30,24 +30,27 @@ export function requireGnuTime() {
 
 /**
  * Runs argv once under GNU time: wall milliseconds (measured here, around the whole command),
- * and peak RSS in KiB (%M: the largest maximum resident set size among the processes the
- * command waited for, the biggest single process, not a sum).
+ * CPU milliseconds (%U + %S: user and system time of the command and every descendant it
+ * waited for, in 10 ms steps), and peak RSS in KiB (%M: the largest maximum resident set size
+ * among the processes the command waited for, the biggest single process, not a sum; it
+ * counts the pages of the node binary mapped from the page cache, about 34 MiB of a bare
+ * `node -e 0`'s 40).
  */
 export function once(argv, { env, cwd } = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kib=%M', ...argv], {
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu-s=%U+%S peak-kib=%M', ...argv], {
     encoding: 'utf8',
     env: env ?? process.env,
     cwd,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const m = r.stderr.match(/peak-kib=(\d+)\s*$/);
+  const m = r.stderr.match(/cpu-s=([\d.]+)\+([\d.]+) peak-kib=(\d+)\s*$/);
   if (r.status !== 0 || !m) {
     throw new Error(
       `${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
     );
   }
-  return { ms, kib: Number(m[1]) };
+  return { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, kib: Number(m[3]) };
 }
 
 /**
@@ -82,6 +85,11 @@ export async function interleave(cases, { runs, warmup = 2, cwd } = {}) {
       name: l.c.name,
       ms: median(l.samples.map((s) => s.ms)),
       kib: l.samples[0]?.kib === undefined ? undefined : Math.max(...l.samples.map((s) => s.kib)),
+      // A mean, not a median: GNU time counts in 10 ms steps, a mean of many runs is finer.
+      cpuMs:
+        l.samples[0]?.cpuMs === undefined
+          ? undefined
+          : l.samples.reduce((a, s) => a + s.cpuMs, 0) / l.samples.length,
       samples: l.samples,
     })),
   };
@@ -101,13 +109,16 @@ export function printTable(results, baselines, { memory = true } = {}) {
   const base = baselines
     .map((n) => results.find((r) => r.name === n))
     .filter((r) => r !== undefined);
+  const cpu = results.some((r) => r.cpuMs !== undefined);
   const head = ['command', 'median ms'];
+  if (cpu) head.push('mean CPU ms');
   if (memory) head.push('peak RSS');
   for (const b of base) head.push(`× ${b.name}`);
   console.log(`| ${head.join(' | ')} |`);
   console.log(`| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
   for (const r of results) {
     const row = [r.name, r.ms.toFixed(1)];
+    if (cpu) row.push(r.cpuMs === undefined ? '' : r.cpuMs.toFixed(0));
     if (memory) row.push(r.kib === undefined ? '' : `${(r.kib / 1024).toFixed(1)} MiB`);
     for (const b of base) row.push((r.ms / b.ms).toFixed(2));
     console.log(`| ${row.join(' | ')} |`);

@@ -34,10 +34,14 @@ const env = { ...process.env, XDG_DATA_HOME: join(work, 'data') };
 execFileSync(process.execPath, [cli, 'rootfs', 'busybox', root], { stdio: 'ignore' });
 const image = `oci:${join(work, 'layout')}:bench`;
 const imageReady = (() => {
-  const r = spawnSync(process.execPath, [cli, 'rootfs', 'busybox', '--image', image, join(work, 'img-root')], {
-    encoding: 'utf8',
-    env,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'rootfs', 'busybox', '--image', image, join(work, 'img-root')],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
   if (r.status !== 0) return `rootfs --image: ${r.stderr.trim().split('\n').pop()}`;
   const p = spawnSync(process.execPath, [cli, 'pull', image], { encoding: 'utf8', env });
   return p.status === 0 ? true : `pull: ${p.stderr.trim().split('\n').pop()}`;
@@ -136,7 +140,18 @@ const cases = [
   ].map(([name, net]) => ({
     name,
     available: () => which('podman') !== undefined || 'not installed',
-    argv: () => ['podman', 'run', '--rm', '--network', net, '--cgroups', 'disabled', '--rootfs', root, 'true'],
+    argv: () => [
+      'podman',
+      'run',
+      '--rm',
+      '--network',
+      net,
+      '--cgroups',
+      'disabled',
+      '--rootfs',
+      root,
+      'true',
+    ],
   })),
 ];
 

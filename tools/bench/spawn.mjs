@@ -76,7 +76,9 @@ h.disable();
 const ok = statuses.filter((s) => s.status === 'fulfilled' && s.value.code === 0).length;
 const failures = statuses
   .filter((s) => !(s.status === 'fulfilled' && s.value.code === 0))
-  .map((s) => (s.status === 'rejected' ? String(s.reason?.message ?? s.reason) : JSON.stringify(s.value)));
+  .map((s) =>
+    s.status === 'rejected' ? String(s.reason?.message ?? s.reason) : JSON.stringify(s.value),
+  );
 await steadyPool.close();
 await warmPool.close();
 
