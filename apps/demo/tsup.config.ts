@@ -20,6 +20,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   noExternal: [/^@rootless-ts\//, 'commander'],
+  // koffi finds its native part relative to its own files: it must stay in node_modules (it is a
+  // dependency of libc, not of this package, so it is not external by default).
+  external: ['koffi'],
   // commander is CommonJS: its require() calls of Node's modules need a real require in ESM.
   banner: {
     js: "import { createRequire as __rtsCreateRequire } from 'node:module'; const require = __rtsCreateRequire(import.meta.url);",
