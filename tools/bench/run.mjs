@@ -1,67 +1,51 @@
 #!/usr/bin/env node
-// Start-up benchmark: `rootless run --root <busybox root> true` against bubblewrap, crun (a
-// rootless OCI bundle of the same root filesystem) and podman (--rootfs), where installed.
-// Prints the median wall time and the peak resident memory of each, and the ratios to rootless.
-// Not a test. Run it as an unprivileged user with subordinate ids (as root, rootless and podman
-// fall back to other modes), after `npm run build`:
+// Start-up benchmark of the `rootless` command: `rootless run --root <busybox root> true` (and its
+// variants: no network, pasta, seccomp off, an image) against `node -e 0`, bubblewrap, crun,
+// runc and podman (--rootfs, and with pasta), where installed. Every command runs interleaved
+// (A B C … A B C …), so drift touches them alike; prints medians, peak memory and ratios to
+// `node -e 0` and to bwrap. Not a test: it asserts nothing. Run it as an unprivileged user with
+// subordinate ids, after `npm run build`:
 //
-//   runuser -u rootless-test -- node tools/bench/run.mjs [--runs 20]
+//   runuser -u rootless-test -- node tools/bench/run.mjs [--runs 15]
 //
-// Peak memory is GNU time's %M: the largest maximum resident set size among the processes the
-// command waited for (the biggest single process, not a sum): for rootless that is the CLI or the
-// launcher (both Node), for podman its Go binary.
+// A variant whose option this build does not have yet is listed as skipped, with the reason.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleave, machineLine, printTable, requireGnuTime, which } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../../apps/demo/dist/cli.js');
 const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
-const WARMUP = 2;
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
 
 if (!existsSync(cli)) {
   console.error(`bench: ${cli} is missing: run npm run build first`);
   process.exit(1);
 }
-if (!existsSync('/usr/bin/time')) {
-  console.error('bench: /usr/bin/time is missing (apt-get install time)');
-  process.exit(1);
-}
-const which = (name) => {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-};
+requireGnuTime();
 
 const work = mkdtempSync(join(tmpdir(), 'rootless-bench-'));
 const root = join(work, 'rootfs');
+// Images live in a store of the benchmark's own, removed at the end.
+const env = { ...process.env, XDG_DATA_HOME: join(work, 'data') };
 execFileSync(process.execPath, [cli, 'rootfs', 'busybox', root], { stdio: 'ignore' });
-
-/** Runs argv once under /usr/bin/time: wall milliseconds and peak RSS in KiB. */
-function once(argv, env) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kib=%M', ...argv], {
-    encoding: 'utf8',
-    env: env ?? process.env,
-    cwd: work,
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const m = r.stderr.match(/peak-kib=(\d+)/);
-  if (r.status !== 0 || !m) {
-    throw new Error(
-      `${argv.join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  }
-  return { ms, kib: Number(m[1]) };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
+const image = `oci:${join(work, 'layout')}:bench`;
+const imageReady = (() => {
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'rootfs', 'busybox', '--image', image, join(work, 'img-root')],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
+  if (r.status !== 0) return `rootfs --image: ${r.stderr.trim().split('\n').pop()}`;
+  const p = spawnSync(process.execPath, [cli, 'pull', image], { encoding: 'utf8', env });
+  return p.status === 0 ? true : `pull: ${p.stderr.trim().split('\n').pop()}`;
+})();
 
 /** A rootless OCI bundle of the same root filesystem, from `<runtime> spec --rootless`. */
 function ociBundle(runtime) {
@@ -89,15 +73,27 @@ function ociBundle(runtime) {
   return bundle;
 }
 
-const tools = [
+const rootless = (name, ...opts) => ({
+  name,
+  env,
+  argv: () => [process.execPath, cli, 'run', ...opts, '--root', root, '--', 'true'],
+});
+
+const cases = [
+  { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
+  rootless('rootless run'),
+  rootless('rootless run --network none', '--network', 'none'),
+  rootless('rootless run --network pasta', '--network', 'pasta'),
+  rootless('rootless run, seccomp unconfined', '--security-opt', 'seccomp=unconfined'),
   {
-    name: 'rootless run',
-    available: () => true,
-    argv: () => [process.execPath, cli, 'run', '--root', root, '--', 'true'],
+    name: 'rootless run IMAGE',
+    env,
+    available: () => imageReady,
+    argv: () => [process.execPath, cli, 'run', '--rm', '--network', 'none', image, 'true'],
   },
   {
     name: 'bwrap',
-    available: () => which('bwrap'),
+    available: () => which('bwrap') !== undefined || 'not installed',
     argv: () => [
       'bwrap',
       '--unshare-user',
@@ -117,105 +113,51 @@ const tools = [
       'true',
     ],
   },
-  {
-    name: 'crun run',
-    available: () => which('crun'),
+  ...['crun', 'runc'].map((runtime) => ({
+    name: `${runtime} run`,
+    available: () => which(runtime) !== undefined || 'not installed',
     prepare() {
-      this.bundle = ociBundle('crun');
-      this.state = join(work, 'crun-state');
+      this.bundle = ociBundle(runtime);
+      this.state = join(work, `${runtime}-state`);
       this.n = 0;
     },
     argv() {
       return [
-        'crun',
+        runtime,
         '--root',
         this.state,
-        '--cgroup-manager=disabled',
+        ...(runtime === 'crun' ? ['--cgroup-manager=disabled'] : []),
         'run',
         '-b',
         this.bundle,
         `bench-${process.pid}-${this.n++}`,
       ];
     },
-  },
-  {
-    // runc: the same rootless bundle (crun refuses hybrid cgroup v1/v2 hosts, even without cgroups).
-    name: 'runc run',
-    available: () => which('runc'),
-    prepare() {
-      this.bundle = ociBundle('runc');
-      this.state = join(work, 'runc-state');
-      this.n = 0;
-    },
-    argv() {
-      return [
-        'runc',
-        '--root',
-        this.state,
-        'run',
-        '-b',
-        this.bundle,
-        `bench-${process.pid}-${this.n++}`,
-      ];
-    },
-  },
-  {
-    name: 'podman run',
-    available: () => which('podman'),
+  })),
+  ...[
+    ['podman run --rootfs', 'host'],
+    ['podman run --rootfs --network pasta', 'pasta'],
+  ].map(([name, net]) => ({
+    name,
+    available: () => which('podman') !== undefined || 'not installed',
     argv: () => [
       'podman',
       'run',
       '--rm',
       '--network',
-      'host',
+      net,
       '--cgroups',
       'disabled',
       '--rootfs',
       root,
       'true',
     ],
-  },
-  {
-    // Where crun cannot run (hybrid cgroups), podman with runc; runc refuses `--cgroups
-    // disabled`, and rootless podman on cgroup v1 makes no cgroup anyway.
-    name: 'podman run (runc)',
-    available: () => which('podman') && which('runc'),
-    argv: () => [
-      'podman',
-      '--runtime',
-      'runc',
-      'run',
-      '--rm',
-      '--network',
-      'host',
-      '--rootfs',
-      root,
-      'true',
-    ],
-  },
+  })),
 ];
 
-const results = [];
+let out;
 try {
-  for (const tool of tools) {
-    if (!tool.available()) {
-      console.log(`note: ${tool.name} skipped: not installed`);
-      continue;
-    }
-    try {
-      tool.prepare?.();
-      for (let i = 0; i < WARMUP; i++) once(tool.argv());
-      const samples = [];
-      for (let i = 0; i < RUNS; i++) samples.push(once(tool.argv()));
-      results.push({
-        name: tool.name,
-        ms: median(samples.map((s) => s.ms)),
-        kib: Math.max(...samples.map((s) => s.kib)),
-      });
-    } catch (e) {
-      console.log(`note: ${tool.name} skipped: ${e.message}`);
-    }
-  }
+  out = await interleave(cases, { runs: RUNS, cwd: work });
 } finally {
   // Rootless podman keeps a pause process (catatonit) holding its user namespace: it would
   // outlive the benchmark (and trip the end-to-end tests' leftover checks). Stop it.
@@ -230,16 +172,7 @@ try {
   if (existsSync(work)) rmSync(work, { recursive: true, force: true });
 }
 
-const base = results.find((r) => r.name === 'rootless run');
-console.log(
-  `\n${RUNS} runs each (after ${WARMUP} warm-up runs), uid ${process.getuid()}, node ${process.version}\n`,
-);
-console.log(
-  '| command | median wall time | peak RSS (largest process) | time vs rootless | memory vs rootless |',
-);
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const r of results) {
-  console.log(
-    `| ${r.name} | ${r.ms.toFixed(1)} ms | ${(r.kib / 1024).toFixed(1)} MiB | ${(r.ms / base.ms).toFixed(2)}× | ${(r.kib / base.kib).toFixed(2)}× |`,
-  );
-}
+console.log(`\n${machineLine()}; ${RUNS} interleaved rounds, medians\n`);
+for (const n of out.notes) console.log(`note: ${n}`);
+console.log();
+printTable(out.results, ['node -e 0', 'bwrap']);
