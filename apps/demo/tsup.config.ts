@@ -13,6 +13,9 @@ export default defineConfig({
     hook: 'src/hook.ts',
     // namespaces' spawn() starts the launcher.js that sits beside the code that calls it.
     launcher: '../../packages/namespaces/dist/launcher.js',
+    // @rootless-ts/network's setup hook (lo up, sysctls): its setupModule() looks beside the
+    // code that calls it, which is this bundle.
+    setup: '../../packages/network/dist/setup.js',
   },
   format: ['esm'],
   dts: false,
