@@ -63,7 +63,13 @@ export interface ChildContext {
   readonly join: JoinFds | undefined;
   hostPid: number;
   /** Whether root is mapped and setgroups allowed (read before /proc may change). */
-  ids?: { rootMapped: boolean; groupsAllowed: boolean };
+  ids?: {
+    rootMapped: boolean;
+    groupsAllowed: boolean;
+    /** This user namespace's uid_map and gid_map as read (lock-mounts maps them again, nested). */
+    uidMap?: string;
+    gidMap?: string;
+  };
   /** The ids the invoking user is mapped to: the program's default identity. */
   own: { uid: number; gid: number };
   /** Whether the credentials are ours to choose (a user namespace we created or joined, mapped). */
@@ -108,8 +114,8 @@ export function readIdentity(c: ChildContext): void {
   c.hostPid = Number(readlinkSync('/proc/self'));
 }
 
-function isMapped(id: number, file: string): boolean {
-  return readFileSync(file, 'utf8')
+function isMapped(id: number, map: string): boolean {
+  return map
     .trim()
     .split('\n')
     .some((line) => {
@@ -124,9 +130,13 @@ function isMapped(id: number, file: string): boolean {
  * setup hooks (a pivot_root), /proc/self may be missing or belong to another pid namespace.
  */
 export function readIdMaps(c: ChildContext): void {
+  const uidMap = readFileSync('/proc/self/uid_map', 'utf8');
+  const gidMap = readFileSync('/proc/self/gid_map', 'utf8');
   c.ids = {
-    rootMapped: isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map'),
+    rootMapped: isMapped(0, uidMap) && isMapped(0, gidMap),
     groupsAllowed: readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow',
+    uidMap,
+    gidMap,
   };
 }
 

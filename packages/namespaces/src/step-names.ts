@@ -11,6 +11,7 @@ export const CHILD_STEP_NAMES = [
   'switch-user',
   'chdir',
   'resolve',
+  'lock-mounts',
   'lock-user',
   'no-new-privs',
   'ready',

@@ -19,6 +19,7 @@
 
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
+import * as nest from './nest.js';
 import type { LaunchConfig } from './protocol.js';
 import type { ChildStepName } from './step-names.js';
 import type { SyncChannel } from './sync-channel.js';
@@ -73,6 +74,16 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   { name: 'chdir', run: ops.enterCwd },
   // The PATH search and the execute-permission check, as the final user, as execve would fail.
   { name: 'resolve', run: ops.resolveProgram, status: ops.execStatus },
+  // ---- locked mounts (nest.ts) ----
+  // Into a user namespace nested in the container's, with new mount and uts namespaces: every
+  // mount made so far is locked against root inside. The setup's undos cannot run after it.
+  {
+    name: 'lock-mounts',
+    when: nest.wantsLockedMounts,
+    run: nest.lockMounts,
+    pointOfNoReturn: true,
+  },
+  // ---- end of locked mounts ----
   // The saved ids become the final ones: root (and every capability) is gone for good.
   {
     name: 'lock-user',
