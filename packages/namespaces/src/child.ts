@@ -63,13 +63,7 @@ export interface ChildContext {
   readonly join: JoinFds | undefined;
   hostPid: number;
   /** Whether root is mapped and setgroups allowed (read before /proc may change). */
-  ids?: {
-    rootMapped: boolean;
-    groupsAllowed: boolean;
-    /** This user namespace's uid_map and gid_map as read (lock-mounts maps them again, nested). */
-    uidMap?: string;
-    gidMap?: string;
-  };
+  ids?: { rootMapped: boolean; groupsAllowed: boolean };
   /** The ids the invoking user is mapped to: the program's default identity. */
   own: { uid: number; gid: number };
   /** Whether the credentials are ours to choose (a user namespace we created or joined, mapped). */
@@ -78,6 +72,9 @@ export interface ChildContext {
   before?: { uid: number; gid: number };
   /** What execve will be given: argv[0] found on the search path. */
   program?: string;
+  // ---- locked mounts ----
+  /** The host's procfs, held from before the setup for lock-mounts (nest.ts). */
+  hostProc?: number;
   /** Registers an undo for the row being run (set by the runner). */
   defer(undo: Undo): void;
   /** Sets the death signal again where the launch asks for it (an id change clears it). */
@@ -114,8 +111,8 @@ export function readIdentity(c: ChildContext): void {
   c.hostPid = Number(readlinkSync('/proc/self'));
 }
 
-function isMapped(id: number, map: string): boolean {
-  return map
+function isMapped(id: number, file: string): boolean {
+  return readFileSync(file, 'utf8')
     .trim()
     .split('\n')
     .some((line) => {
@@ -130,13 +127,9 @@ function isMapped(id: number, map: string): boolean {
  * setup hooks (a pivot_root), /proc/self may be missing or belong to another pid namespace.
  */
 export function readIdMaps(c: ChildContext): void {
-  const uidMap = readFileSync('/proc/self/uid_map', 'utf8');
-  const gidMap = readFileSync('/proc/self/gid_map', 'utf8');
   c.ids = {
-    rootMapped: isMapped(0, uidMap) && isMapped(0, gidMap),
+    rootMapped: isMapped(0, '/proc/self/uid_map') && isMapped(0, '/proc/self/gid_map'),
     groupsAllowed: readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow',
-    uidMap,
-    gidMap,
   };
 }
 

@@ -15,7 +15,15 @@
  * them, so it may), then kills and reaps it.
  */
 import { readFileSync } from 'node:fs';
-import { clone as CL, fcntl as F, fsMagic, prctl as PR, signal } from '@rootless-ts/constants';
+import {
+  capability as CAP,
+  clone as CL,
+  errno as E,
+  fcntl as F,
+  fsMagic,
+  prctl as PR,
+  signal,
+} from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { type ChildContext, switchBack } from './child.js';
 
@@ -42,55 +50,70 @@ export function wantsLockedMounts(c: ChildContext): boolean {
 }
 
 /**
- * Opens a file of the procfs at /proc, refusing anything else (the hooks may have left an
- * image's own directory there): a procfs file, or a namespace (nsfs) that a proc link names.
+ * The row before the setup: holds the host's procfs (still the one at /proc), through which
+ * lock-mounts finds the processes and their maps whatever the setup does to /proc (a pivot_root
+ * into a root without one, an image's own directory there). Close-on-exec, and closed by
+ * lock-mounts.
  */
-function openProc(path: string, flags: number, magic = fsMagic.PROC_SUPER_MAGIC): number {
-  const fd = libc.open(path, flags | F.O_CLOEXEC);
-  try {
-    if (libc.fstatfs(fd).type !== magic) {
-      throw new libc.RootlessTsError(`${path} is not what a procfs has there`, {
-        code: 'ERR_NOT_PROCFS',
-        path,
-      });
-    }
-    return fd;
-  } catch (e) {
+export function holdHostProc(c: ChildContext): void {
+  const fd = libc.open('/proc', F.O_PATH | F.O_DIRECTORY | F.O_CLOEXEC);
+  if (libc.fstatfs(fd).type !== fsMagic.PROC_SUPER_MAGIC) {
     libc.close(fd);
-    throw e;
+    throw new libc.RootlessTsError('/proc is not a procfs', {
+      code: 'ERR_NOT_PROCFS',
+      path: '/proc',
+    });
+  }
+  c.hostProc = fd;
+}
+
+function closeHostProc(c: ChildContext): void {
+  if (c.hostProc === undefined) return;
+  libc.close(c.hostProc);
+  delete c.hostProc;
+}
+
+/** Opens `rel` below the held procfs (host pids). */
+function procOpen(c: ChildContext, rel: string, flags: number): number {
+  try {
+    return libc.openat(c.hostProc!, rel, flags | F.O_CLOEXEC);
+  } catch (e) {
+    throw libc.wrapError(e, `opening /proc/${rel}`, { path: `/proc/${rel}` });
+  }
+}
+
+function procRead(c: ChildContext, rel: string): string {
+  const fd = procOpen(c, rel, F.O_RDONLY);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    libc.close(fd);
   }
 }
 
 /** Writes one id map in a single write (the kernel takes only one). */
-function writeMap(path: string, map: string): void {
-  const fd = openProc(path, F.O_WRONLY);
+function writeMap(c: ChildContext, rel: string, map: string): void {
+  const fd = procOpen(c, rel, F.O_WRONLY);
   try {
     libc.write(fd, map);
   } catch (e) {
-    throw libc.wrapError(e, `writing ${path}`, { path });
+    throw libc.wrapError(e, `writing /proc/${rel}`, { path: `/proc/${rel}` });
   } finally {
     libc.close(fd);
   }
 }
 
-/**
- * The pid of the held process as the procfs mounted at /proc numbers it: the container's own
- * proc after the setup, or still the host's one without such a hook. The child has no other child.
- */
-function heldPid(): number {
-  const fd = openProc('/proc/thread-self/children', F.O_RDONLY);
-  try {
-    const pids = readFileSync(fd, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    if (pids.length !== 1) {
-      throw new libc.RootlessTsError(
-        `expected one child in /proc/thread-self/children, found ${pids.length}`,
-        { code: 'ERR_NEST_CHILD', path: '/proc/thread-self/children' },
-      );
-    }
-    return pids[0]!;
-  } finally {
-    libc.close(fd);
+/** The host pid of the held process: the child's only child. */
+function heldHostPid(c: ChildContext): number {
+  const rel = `${c.hostPid}/task/${c.hostPid}/children`;
+  const pids = procRead(c, rel).trim().split(/\s+/).filter(Boolean).map(Number);
+  if (pids.length !== 1) {
+    throw new libc.RootlessTsError(`expected one child in /proc/${rel}, found ${pids.length}`, {
+      code: 'ERR_NEST_CHILD',
+      path: `/proc/${rel}`,
+    });
   }
+  return pids[0]!;
 }
 
 /**
@@ -105,7 +128,7 @@ export function enterNested(c: ChildContext, maps: { uid: string; gid: string })
   // To come back to when joining fails half-way.
   const own = kinds.map((k) => ({
     ...k,
-    fd: libc.open(`/proc/thread-self/ns/${k.kind}`, F.O_RDONLY | F.O_CLOEXEC),
+    fd: procOpen(c, `${c.hostPid}/ns/${k.kind}`, F.O_RDONLY),
   }));
   // The held process's /proc files belong to its euid only while its memory is dumpable; else
   // to root of the namespace the memory was made in (the host's: the launcher's), which the
@@ -121,14 +144,14 @@ export function enterNested(c: ChildContext, maps: { uid: string; gid: string })
   }
   const joined: typeof own = [];
   try {
-    const pid = heldPid();
+    const pid = heldHostPid(c);
     // setgroups stays as the outer namespace has it (deny under the single mapping): a new
     // user namespace inherits it.
-    writeMap(`/proc/${pid}/uid_map`, maps.uid);
-    writeMap(`/proc/${pid}/gid_map`, maps.gid);
+    writeMap(c, `${pid}/uid_map`, maps.uid);
+    writeMap(c, `${pid}/gid_map`, maps.gid);
     const fds = [...kinds, { kind: 'user', flag: CL.CLONE_NEWUSER }].map((k) => ({
       ...k,
-      fd: openProc(`/proc/${pid}/ns/${k.kind}`, F.O_RDONLY, fsMagic.NSFS_MAGIC),
+      fd: procOpen(c, `${pid}/ns/${k.kind}`, F.O_RDONLY),
     }));
     try {
       // The mount and uts namespaces first, while root of the outer namespace still has the
@@ -160,25 +183,88 @@ export function enterNested(c: ChildContext, maps: { uid: string; gid: string })
   }
 }
 
+/** The capability state a setup hook may have narrowed, which joining a user namespace resets. */
+interface CapState {
+  sets: libc.CapSets;
+  bounding: bigint;
+  ambient: bigint;
+  securebits: number;
+}
+
+function lastCap(): number {
+  let cap = 0;
+  for (; cap < 64; cap++) {
+    try {
+      libc.prctl(PR.PR_CAPBSET_READ, cap);
+    } catch (e) {
+      if (libc.errnoFields(e).errno === E.EINVAL) break;
+      throw e;
+    }
+  }
+  return cap - 1;
+}
+
+function readCaps(): CapState {
+  let bounding = 0n;
+  let ambient = 0n;
+  for (let cap = 0; cap <= lastCap(); cap++) {
+    if (libc.prctl(PR.PR_CAPBSET_READ, cap) === 1) bounding |= 1n << BigInt(cap);
+    if (libc.prctl(PR.PR_CAP_AMBIENT, PR.PR_CAP_AMBIENT_IS_SET, cap) === 1)
+      ambient |= 1n << BigInt(cap);
+  }
+  return { sets: libc.capget(), bounding, ambient, securebits: libc.prctl(PR.PR_GET_SECUREBITS) };
+}
+
+/**
+ * The capabilities needed to nest: write the maps (SETUID, SETGID; SETFCAP to map root), join
+ * the mount namespace (SYS_ADMIN, SYS_CHROOT).
+ */
+const NEEDED = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETFCAP', 'CAP_SYS_ADMIN', 'CAP_SYS_CHROOT'];
+
+function checkPermitted(permitted: bigint): void {
+  const missing = NEEDED.filter(
+    (name) => (permitted & (1n << BigInt((CAP as Record<string, number>)[name]!))) === 0n,
+  );
+  if (missing.length > 0) {
+    throw new libc.RootlessTsError(
+      `locking the mounts needs ${missing.join(', ')}, which a setup hook dropped: narrow the capabilities after the setup, or spawn with lockMounts: false`,
+      { code: 'EPERM', errno: E.EPERM },
+    );
+  }
+}
+
 /**
  * The row: back to root of the outer namespace (switch-user kept it as the saved ids), into the
  * nested namespaces, then the final ids again with root (of the inner namespace now) kept as the
  * saved ids, for lock-user to give up. Runs after every check that can fail for the program's
- * own reasons (its directory, the program itself) and after the setup's undos could still run:
- * a locked mount point can no longer be unmounted or removed.
+ * own reasons (its directory, the program itself), while the setup's undos can still run: a
+ * locked mount point can no longer be unmounted or removed.
+ *
+ * Joining a user namespace gives every capability and resets the bounding, inheritable and
+ * ambient sets and the securebits: what a setup hook narrowed is narrowed again, exactly as it
+ * was before this row, so that the nesting never widens a capability.
  */
 export function lockMounts(c: ChildContext): void {
-  const ids = c.ids;
-  if (!ids?.uidMap || !ids.gidMap) {
-    throw new libc.RootlessTsError('the id maps were not read before the setup', {
-      code: 'ERR_NO_ID_MAPS',
-    });
-  }
+  const before = readCaps();
   const final = { uid: libc.getuid(), gid: libc.getgid() };
   switchBack(c);
+  checkPermitted(libc.capget().permitted);
   const root = { uid: libc.getuid(), gid: libc.getgid() };
-  enterNested(c, { uid: identityMap(ids.uidMap), gid: identityMap(ids.gidMap) });
+  const uidMap = procRead(c, `${c.hostPid}/uid_map`);
+  const gidMap = procRead(c, `${c.hostPid}/gid_map`);
+  enterNested(c, { uid: identityMap(uidMap), gid: identityMap(gidMap) });
+  closeHostProc(c);
+  const last = lastCap();
+  for (let cap = 0; cap <= last; cap++) {
+    if ((before.bounding & (1n << BigInt(cap))) === 0n) libc.prctl(PR.PR_CAPBSET_DROP, cap);
+  }
+  libc.prctl(PR.PR_SET_SECUREBITS, before.securebits);
   libc.setresgid(final.gid, final.gid, root.gid);
   libc.setresuid(final.uid, final.uid, root.uid);
+  libc.capset(before.sets);
+  for (let cap = 0; cap <= last; cap++) {
+    if ((before.ambient & (1n << BigInt(cap))) !== 0n)
+      libc.prctl(PR.PR_CAP_AMBIENT, PR.PR_CAP_AMBIENT_RAISE, cap);
+  }
   c.keepDeathSignal();
 }

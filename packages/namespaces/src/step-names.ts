@@ -5,6 +5,7 @@ export const CHILD_STEP_NAMES = [
   'id-maps',
   'join',
   'mapped',
+  'hold-proc',
   'become-root',
   'hostname',
   'setup',
