@@ -261,6 +261,10 @@ export function lockMounts(c: ChildContext): void {
   libc.prctl(PR.PR_SET_SECUREBITS, before.securebits);
   libc.setresgid(final.gid, final.gid, root.gid);
   libc.setresuid(final.uid, final.uid, root.uid);
+  // Joining a mount namespace moves the working directory to its root: the chdir row's again,
+  // by path (a descriptor kept from before would point into the outer namespace's mounts), as
+  // the final user, which it succeeded as a moment ago.
+  libc.chdir(c.cfg.cwd);
   libc.capset(before.sets);
   for (let cap = 0; cap <= last; cap++) {
     if ((before.ambient & (1n << BigInt(cap))) !== 0n)
