@@ -191,28 +191,30 @@ interface CapState {
   securebits: number;
 }
 
-function lastCap(): number {
-  let cap = 0;
-  for (; cap < 64; cap++) {
-    try {
-      libc.prctl(PR.PR_CAPBSET_READ, cap);
-    } catch (e) {
-      if (libc.errnoFields(e).errno === E.EINVAL) break;
-      throw e;
-    }
-  }
-  return cap - 1;
+/** The highest capability this kernel knows (the bounding set has no bit above it). */
+function lastCap(c: ChildContext): number {
+  return Number(procRead(c, 'sys/kernel/cap_last_cap').trim());
 }
 
-function readCaps(): CapState {
-  let bounding = 0n;
-  let ambient = 0n;
-  for (let cap = 0; cap <= lastCap(); cap++) {
-    if (libc.prctl(PR.PR_CAPBSET_READ, cap) === 1) bounding |= 1n << BigInt(cap);
-    if (libc.prctl(PR.PR_CAP_AMBIENT, PR.PR_CAP_AMBIENT_IS_SET, cap) === 1)
-      ambient |= 1n << BigInt(cap);
-  }
-  return { sets: libc.capget(), bounding, ambient, securebits: libc.prctl(PR.PR_GET_SECUREBITS) };
+/** Read through the held procfs: one read, rather than a prctl per capability and set. */
+function readCaps(c: ChildContext): CapState {
+  const status = procRead(c, `${c.hostPid}/status`);
+  const mask = (field: string) => {
+    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+    if (hex === undefined) {
+      throw new libc.RootlessTsError(`no ${field} in /proc/${c.hostPid}/status`, {
+        code: 'ERR_NO_CAPS',
+        path: `/proc/${c.hostPid}/status`,
+      });
+    }
+    return BigInt(`0x${hex}`);
+  };
+  return {
+    sets: libc.capget(),
+    bounding: mask('CapBnd'),
+    ambient: mask('CapAmb'),
+    securebits: libc.prctl(PR.PR_GET_SECUREBITS),
+  };
 }
 
 /**
@@ -245,16 +247,16 @@ function checkPermitted(permitted: bigint): void {
  * was before this row, so that the nesting never widens a capability.
  */
 export function lockMounts(c: ChildContext): void {
-  const before = readCaps();
+  const before = readCaps(c);
   const final = { uid: libc.getuid(), gid: libc.getgid() };
   switchBack(c);
   checkPermitted(libc.capget().permitted);
   const root = { uid: libc.getuid(), gid: libc.getgid() };
   const uidMap = procRead(c, `${c.hostPid}/uid_map`);
   const gidMap = procRead(c, `${c.hostPid}/gid_map`);
+  const last = lastCap(c);
   enterNested(c, { uid: identityMap(uidMap), gid: identityMap(gidMap) });
   closeHostProc(c);
-  const last = lastCap();
   for (let cap = 0; cap <= last; cap++) {
     if ((before.bounding & (1n << BigInt(cap))) === 0n) libc.prctl(PR.PR_CAPBSET_DROP, cap);
   }
