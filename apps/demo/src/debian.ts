@@ -1,39 +1,43 @@
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rootlessIdMap } from '@rootless-ts/namespaces';
 import { findMirror, hostCodename, readAptSources } from './apt-sources.js';
 import { RootlessError, SETUP_FAILED } from './errors.js';
 import { DEFAULT_MAP_ID, type RunRequest } from './options.js';
 
+/** The device nodes debootstrap and maintainer scripts need, bound from the host into DIR/dev. */
+export const DEBIAN_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'] as const;
+
 /**
  * The script run as root inside the container (host files, subordinate ids mapped) to install
- * Debian with debootstrap, rootless:
- * - `container=lxc` (in the environment) makes debootstrap skip its mknod check of the target
- *   (`check_sane_mount`) and tolerate failing device nodes: a user namespace cannot mknod;
- * - the device nodes it would create are bind-mounted from the host first, onto empty files, in
- *   the container's private mount namespace: debootstrap sees them and creates none, maintainer
- *   scripts get a real /dev/null, and the binds vanish with the container (the empty files stay,
- *   as mount points; `rootless run --root` mounts its own /dev over them anyway);
- * - mounting sysfs fails (it needs the network namespace's owner); debootstrap only warns;
- * - if debootstrap fails, what it installed is removed here, as root inside: those files belong
- *   to subordinate ids, which the user cannot delete from the host. Then the script exits with
- *   debootstrap's status.
+ * Debian with debootstrap, rootless. The mount plan gives it what a user namespace cannot make:
+ * - the device nodes (DEBIAN_DEVICES), bound from the host onto DIR/dev (a user namespace
+ *   cannot mknod; `container=lxc` in the environment makes debootstrap skip its mknod check of
+ *   the target and tolerate failing device nodes);
+ * - a masked proc of the container's pid namespace at DIR/proc: debootstrap finds it populated
+ *   and mounts none (it could not: the mounts are locked, and the pid namespace is not root
+ *   inside's own); its unmounts of it fail, which it ignores;
+ * - mounting sysfs fails (it needs the network namespace's owner); debootstrap only warns.
+ * On success DIR/dev goes to root inside. If debootstrap fails, what it installed is removed
+ * here, as root inside: those files belong to subordinate ids, which the user cannot delete
+ * from the host; the mount points (made by the user beforehand) are all that is left, and
+ * installDebian removes them. Then the script exits with debootstrap's status.
  */
-export const DEBOOTSTRAP_SCRIPT = `set -e
-T=$1
-mkdir -p "$T/dev"
-for d in null zero full random urandom tty; do
-  [ -e "$T/dev/$d" ] || : > "$T/dev/$d"
-  mount --bind "/dev/$d" "$T/dev/$d"
-done
+export const DEBOOTSTRAP_SCRIPT = `T=$1
 status=0
 debootstrap --variant=minbase "$2" "$T" "$3" || status=$?
-[ "$status" = 0 ] && exit 0
-for m in proc sys dev/pts dev/null dev/zero dev/full dev/random dev/urandom dev/tty; do
-  umount -l "$T/$m" 2>/dev/null || true
-done
-find "$T" -xdev -mindepth 1 -delete
+if [ "$status" = 0 ]; then chown 0:0 "$T/dev"; exit 0; fi
+find "$T" -xdev -mindepth 1 -delete 2>/dev/null
 exit "$status"`;
 
 export interface DebianOptions {
@@ -41,14 +45,22 @@ export interface DebianOptions {
   mirror?: string;
 }
 
-/** The `rootless run` request that installs Debian into `dir` (pure, given suite and mirror). */
+/**
+ * The `rootless run` request that installs Debian into `dir` (pure, given suite and mirror).
+ * `dir` must have no symlink in it (realpath): the plan resolves host targets without following any.
+ */
 export function debootstrapRequest(dir: string, suite: string, mirror: string): RunRequest {
   return {
     command: ['sh', '-c', DEBOOTSTRAP_SCRIPT, 'debootstrap', dir, suite, mirror],
     user: { user: '0', group: '0' },
     mapUid: DEFAULT_MAP_ID,
     mapGid: DEFAULT_MAP_ID,
-    volumes: [],
+    procMounts: [join(dir, 'proc')],
+    volumes: DEBIAN_DEVICES.map((d) => ({
+      source: `/dev/${d}`,
+      target: join(dir, 'dev', d),
+      readonly: false,
+    })),
     // HOME=/: root's home here is the host's /root, which root inside cannot read (dpkg warns).
     env: [
       ['container', 'lxc'],
@@ -59,6 +71,38 @@ export function debootstrapRequest(dir: string, suite: string, mirror: string): 
     // (possibly on the host's loopback, which a private network cannot reach): the host's network.
     network: { mode: 'host', ports: [], dns: [], addHosts: [] },
   };
+}
+
+/**
+ * The mount points of the request, made by the user before the container starts: made by the
+ * plan, as root inside, they would belong to a subordinate id, and a failed install (whose
+ * clean-up inside cannot remove a locked mount point) would leave them where the user cannot
+ * delete them.
+ */
+function makeMountPoints(dir: string): void {
+  mkdirSync(join(dir, 'proc'), { mode: 0o555 });
+  mkdirSync(join(dir, 'dev'), { mode: 0o755 });
+  for (const d of DEBIAN_DEVICES) writeFileSync(join(dir, 'dev', d), '', { mode: 0o644 });
+}
+
+/** Removes the mount points makeMountPoints made (only while they are what it made). */
+function removeMountPoints(dir: string): void {
+  const quietly = (f: () => void) => {
+    try {
+      f();
+    } catch {
+      // Something else is there, or already gone: left for rmdirIfEmpty's verdict.
+    }
+  };
+  for (const d of DEBIAN_DEVICES) {
+    const path = join(dir, 'dev', d);
+    quietly(() => {
+      const st = lstatSync(path);
+      if (st.isFile() && st.size === 0) unlinkSync(path);
+    });
+  }
+  quietly(() => rmdirSync(join(dir, 'dev')));
+  quietly(() => rmdirSync(join(dir, 'proc')));
 }
 
 /** Where `rootless rootfs debian` installs from, and into: checked, nothing created yet. */
@@ -160,15 +204,19 @@ export async function installDebian(
   await checkMirror(p.mirror, p.suite);
   const created = !existsSync(p.dir);
   mkdirSync(p.dir, { recursive: true, mode: 0o755 });
+  const real = realpathSync(p.dir);
   say(`rootless: installing Debian ${p.suite} from ${p.mirror} into ${p.dir}`);
   let status: number;
   try {
-    status = await run(debootstrapRequest(p.dir, p.suite, p.mirror));
+    makeMountPoints(real);
+    status = await run(debootstrapRequest(real, p.suite, p.mirror));
   } catch (e) {
+    removeMountPoints(real);
     if (created) rmdirIfEmpty(p.dir);
     throw e;
   }
   if (status === 0) return 0;
+  removeMountPoints(real);
   const gone = created ? rmdirIfEmpty(p.dir) : readdirSync(p.dir).length === 0;
   // 125 is runContainer's own failure, whose one line is printed already.
   if (status !== SETUP_FAILED) {

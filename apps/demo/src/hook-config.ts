@@ -5,10 +5,12 @@ import type { MountOp } from '@rootless-ts/mounts';
  * data made by the planner in the parent, handed over as the hook's config.
  */
 export interface HookConfig {
-  /** With --root: the whole mount plan (root bind, /proc, /dev, /sys, /etc files, volumes, pivot_root). */
+  /**
+   * The whole mount plan. With --root: root bind, /proc, /dev, /sys, /etc files, volumes,
+   * pivot_root. Without: the host's files, but a masked /proc of the container's own (and a
+   * devpts with -t).
+   */
   mounts?: MountOp[];
-  /** Without --root: the host's files, but a /proc of the container's own (and a devpts with -t). */
-  ownProc?: boolean;
   /** -t: a pty from the container's devpts, its slave as 0-2, the master sent to the parent. */
   tty?: {
     /** The slave's owner: the command's final credentials. */

@@ -3,12 +3,12 @@
  * synchronously in the container's first process (PID 1 of the new pid namespace, root of the
  * new user namespace), after the id mapping and before exec. It must stay synchronous: the
  * launcher's event loop is frozen while it runs. It only applies what the planner decided
- * (hook-config.ts): the mount plan, the container's own /proc, the terminal.
+ * (hook-config.ts): the mount plan, the terminal.
  */
 import { fchownSync, writeSync } from 'node:fs';
 import { formatCaps, getCaps } from '@rootless-ts/capabilities';
-import { fcntl as F, ioctl as IO, mount as M } from '@rootless-ts/constants';
-import { close, dup3, ioctl, mount, open } from '@rootless-ts/libc';
+import { fcntl as F, ioctl as IO } from '@rootless-ts/constants';
+import { close, dup3, ioctl, open } from '@rootless-ts/libc';
 import { applyPlan } from '@rootless-ts/mounts';
 import type { SetupContext, Undo } from '@rootless-ts/namespaces';
 import type { HookConfig } from './hook-config.js';
@@ -31,28 +31,8 @@ export function setup(ctx: SetupContext): Undo | undefined {
     }
     return () => applied.undo();
   }
-  if (cfg.ownProc) ownProc(cfg.tty !== undefined);
   if (cfg.tty) openTerminal(ctx, cfg.tty);
   return undefined;
-}
-
-/**
- * Keeps the host's files but mounts a procfs of the container's pid namespace on /proc (so `ps`
- * shows only the container), after making every mount a slave: nothing leaks to the host. With
- * a terminal, a devpts instance of the container's own on /dev/pts too.
- */
-function ownProc(pts: boolean): void {
-  mount(null, '/', null, M.MS_REC | M.MS_SLAVE, null);
-  mount('proc', '/proc', 'proc', M.MS_NOSUID | M.MS_NODEV | M.MS_NOEXEC, null);
-  if (pts) {
-    mount(
-      'devpts',
-      '/dev/pts',
-      'devpts',
-      M.MS_NOSUID | M.MS_NOEXEC,
-      'newinstance,ptmxmode=0666,mode=0620',
-    );
-  }
 }
 
 /**

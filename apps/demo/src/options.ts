@@ -16,6 +16,12 @@ export interface RunRequest {
   mapUid: number;
   mapGid: number;
   volumes: Volume[];
+  /**
+   * Without `root`: host paths (no symlinks) where a masked proc of the container's pid
+   * namespace is mounted too, besides /proc (a chroot's /proc, for debootstrap). Not an option
+   * of the command line; `volumes` then bind host paths onto host paths.
+   */
+  procMounts?: string[];
   /** `-e` values in order, `K=V` split; `-e K` alone takes K from the host's environment. */
   env: Array<[string, string]>;
   /** Container path of the working directory; default: the user's home, else `/`. */

@@ -1,6 +1,12 @@
 import type { IdMap } from '@rootless-ts/idmap';
 import { toHostId } from '@rootless-ts/idmap';
-import { type HostProbe, MountError, type MountOp, planRootfs } from '@rootless-ts/mounts';
+import {
+  type HostProbe,
+  MountError,
+  type MountOp,
+  planHostFiles,
+  planRootfs,
+} from '@rootless-ts/mounts';
 import type { SetupHookSpec, SpawnOptions } from '@rootless-ts/namespaces';
 import { buildEnv } from './env.js';
 import { RootlessError } from './errors.js';
@@ -122,7 +128,20 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
       throw planFailure(e, req);
     }
   } else {
-    hook.ownProc = true;
+    // The host's files, with a masked proc of the container's own (so `ps` shows only the
+    // container), a devpts of its own with -t, and what the request binds onto host paths.
+    try {
+      hook.mounts = planHostFiles(
+        {
+          devpts: req.tty,
+          procMounts: req.procMounts ?? [],
+          volumes: req.volumes,
+        },
+        facts.probe,
+      );
+    } catch (e) {
+      throw planFailure(e, req);
+    }
   }
   if (req.tty) {
     hook.tty = { uid: user.uid, gid: user.gid };

@@ -1,5 +1,5 @@
 import { computeIdMap, singleIdMap } from '@rootless-ts/idmap';
-import type { HostProbe } from '@rootless-ts/mounts';
+import { type HostProbe, planHostFiles } from '@rootless-ts/mounts';
 import { describe, expect, it } from 'vitest';
 import { parseRunRequest } from '../src/options.js';
 import { type HostFacts, mappedIds, planRun } from '../src/planner.js';
@@ -38,7 +38,7 @@ const request = (raw: Parameters<typeof parseRunRequest>[0], command = ['sh']) =
   parseRunRequest(raw, command, { cwd: '/w', hostEnv: {} });
 
 describe('planRun', () => {
-  it('without --root: host files, own /proc, the mapped user 1100, its home', () => {
+  it('without --root: host files, a masked /proc of its own, the mapped user 1100, its home', () => {
     const plan = planRun(request({ hostname: 'box' }, ['id']), facts());
     expect(plan.spawn).toEqual({
       argv: ['id'],
@@ -53,8 +53,40 @@ describe('planRun', () => {
       uid: 1100,
       gid: 1100,
       groups: [1100, 10, 29],
-      setup: [{ module: '/opt/demo/dist/hook.js', config: { ownProc: true } }],
+      setup: [{ module: '/opt/demo/dist/hook.js', config: { mounts: planHostFiles({}, probe) } }],
       hostname: 'box',
+    });
+    // The host's root stays, with a masked proc of the container's own over /proc.
+    const ops = plan.hook.mounts!;
+    expect(ops.slice(0, 3)).toMatchObject([
+      { op: 'propagation', hostPath: '/', propagation: 'slave' },
+      { op: 'hostRoot' },
+      { op: 'mount', fstype: 'proc', target: '/proc' },
+    ]);
+    expect(ops.map((o) => o.op)).not.toContain('pivotRoot');
+  });
+
+  it('without --root, -t: a devpts of its own; a request may add procs and binds on host paths', () => {
+    const plan = planRun(request({ tty: true }), facts());
+    expect(plan.hook.mounts).toContainEqual(
+      expect.objectContaining({ op: 'mount', fstype: 'devpts', target: '/dev/pts' }),
+    );
+    const req = {
+      ...request({}),
+      procMounts: ['/srv/chroot/proc'],
+      volumes: [{ source: '/dev/null', target: '/srv/chroot/dev/null', readonly: false }],
+    };
+    const ops = planRun(req, facts({ probe: { kind: () => 'file' } })).hook.mounts!;
+    expect(ops).toContainEqual(
+      expect.objectContaining({ op: 'mount', fstype: 'proc', target: '/srv/chroot/proc' }),
+    );
+    expect(ops).toContainEqual({
+      op: 'bind',
+      source: '/dev/null',
+      target: '/srv/chroot/dev/null',
+      recursive: true,
+      readonly: false,
+      create: 'file',
     });
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { noSubidUser, removeTree, userTempDir } from '@rootless-ts/testkit';
+import { listProcesses, noSubidUser, removeTree, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   busyboxRoot,
@@ -98,44 +98,58 @@ describe('step 4: subordinate ids', () => {
     `${mapped + 1} ${range.start + mapped} ${range.count - mapped}`,
   ];
 
-  it('uid_map and gid_map follow the mapping rule (--map-uid default 1100)', async () => {
-    const r = await rootless([
+  /**
+   * The program's maps, seen from inside (its user namespace is nested in the container's, which
+   * maps every container id as itself) and from the host (through the nesting: the rule).
+   */
+  async function maps(args: string[], marker: string) {
+    const run = rootless([
       'run',
+      ...args,
       '--',
       'sh',
       '-c',
-      'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map',
+      `id -u; cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; exec sleep ${marker}`,
     ]);
-    expect(r.code).toBe(0);
-    const [uids, gids] = r.stdout.split('--\n').map((t) =>
+    let pid: number | undefined;
+    for (let i = 0; i < 300 && pid === undefined; i++) {
+      pid = listProcesses().find((p) => p.command === `sleep ${marker}`)?.pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pid, 'the container program').toBeDefined();
+    const lines = (t: string) =>
       t
         .trim()
         .split('\n')
-        .map((l) => l.trim().split(/\s+/).join(' ')),
-    );
-    expect(uids!.sort()).toEqual(rule(user.uid, subuid).sort());
-    expect(gids!.sort()).toEqual(rule(user.gid, subgid).sort());
+        .map((l) => l.trim().split(/\s+/).join(' '))
+        .sort();
+    const host = {
+      uids: lines(readFileSync(`/proc/${pid}/uid_map`, 'utf8')),
+      gids: lines(readFileSync(`/proc/${pid}/gid_map`, 'utf8')),
+    };
+    process.kill(pid!, 'SIGKILL');
+    const r = await run;
+    const [first, rest] = r.stdout.split('--\n');
+    const [id, ...uids] = first!.trim().split('\n');
+    return { id, inside: { uids: lines(uids.join('\n')), gids: lines(rest!) }, host };
+  }
+
+  it('uid_map and gid_map follow the mapping rule (--map-uid default 1100)', async () => {
+    const m = await maps([], '1001.25');
+    expect(m.id).toBe('1100');
+    expect(m.host.uids).toEqual(rule(user.uid, subuid).sort());
+    expect(m.host.gids).toEqual(rule(user.gid, subgid).sort());
+    const identity = (count: number) =>
+      ['0 0 1100', '1100 1100 1', `1101 1101 ${count - 1100}`].sort();
+    expect(m.inside.uids).toEqual(identity(subuid.count));
+    expect(m.inside.gids).toEqual(identity(subgid.count));
   });
 
   it('--map-uid 0 --map-gid 0 makes the user root inside, with the others mapped too', async () => {
-    const r = await rootless([
-      'run',
-      '--map-uid',
-      '0',
-      '--map-gid',
-      '0',
-      '--',
-      'sh',
-      '-c',
-      'id -u; cat /proc/self/uid_map',
-    ]);
-    expect(r.code).toBe(0);
-    const [id, ...map] = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/).join(' '));
-    expect(id).toBe('0');
-    expect(map).toEqual([`0 ${user.uid} 1`, `1 ${subuid.start} ${subuid.count}`]);
+    const m = await maps(['--map-uid', '0', '--map-gid', '0'], '1002.25');
+    expect(m.id).toBe('0');
+    expect(m.host.uids).toEqual([`0 ${user.uid} 1`, `1 ${subuid.start} ${subuid.count}`]);
+    expect(m.inside.uids).toEqual(['0 0 1', `1 1 ${subuid.count}`]);
   });
 
   it('files created as several ids inside belong to the right subordinate ids on the host', async () => {

@@ -4,6 +4,7 @@ export {
   type CloneOptions,
   childStackTop,
   clone,
+  clonePaused,
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
 export {

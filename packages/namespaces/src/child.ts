@@ -72,6 +72,9 @@ export interface ChildContext {
   before?: { uid: number; gid: number };
   /** What execve will be given: argv[0] found on the search path. */
   program?: string;
+  // ---- locked mounts ----
+  /** The host's procfs, held from before the setup for lock-mounts (nest.ts). */
+  hostProc?: number;
   /** Registers an undo for the row being run (set by the runner). */
   defer(undo: Undo): void;
   /** Sets the death signal again where the launch asks for it (an id change clears it). */

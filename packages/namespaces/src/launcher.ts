@@ -14,9 +14,9 @@
  * once taken, it receives the program's descriptors over the fd channel, and its clone child
  * moves them (and the channels) into the layout a launcher started for the spawn has.
  */
-import { readlinkSync } from 'node:fs';
+import { fstatSync, readlinkSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
 import { serializeError } from './errors.js';
@@ -173,7 +173,31 @@ function openJoinFds(join: NonNullable<LaunchConfig['join']>): JoinFds {
     (kind === 'user' || kind === 'pid' ? out.early : out.rest).push(entry);
   }
   out.early.sort((a, b) => Number(b.kind === 'user') - Number(a.kind === 'user'));
+  ownerOfPidFirst(out);
   return out;
+}
+
+/**
+ * A container whose program runs in a nested user namespace (spawn's lockMounts): its pid
+ * namespace belongs to the outer user namespace, and setns into a pid namespace needs
+ * CAP_SYS_ADMIN over its owner, which a process of the inner one lacks. So the owner of the
+ * pid namespace is joined first (ioctl NS_GET_USERNS), the program's own user namespace last,
+ * after the mount and uts namespaces (root of the outer one has every right over them).
+ */
+function ownerOfPidFirst(out: JoinFds): void {
+  const user = out.early.find((ns) => ns.kind === 'user');
+  const pid = out.early.find((ns) => ns.kind === 'pid');
+  if (!user || !pid) return;
+  const owner = libc.ioctl(pid.fd, IO.NS_GET_USERNS);
+  libc.fcntl(owner, F.F_SETFD, F.FD_CLOEXEC);
+  const a = fstatSync(owner);
+  const b = fstatSync(user.fd);
+  if (a.dev === b.dev && a.ino === b.ino) {
+    libc.close(owner);
+    return;
+  }
+  out.rest.push(user);
+  out.early[out.early.indexOf(user)] = { kind: 'user', fd: owner, flag: user.flag };
 }
 
 /**

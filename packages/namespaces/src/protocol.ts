@@ -68,6 +68,9 @@ export interface LaunchConfig {
   /** Make the program a session leader with descriptor `controllingTerminal` as its terminal. */
   newSession: boolean;
   controllingTerminal?: number;
+  // ---- locked mounts ----
+  /** Run the program in a nested user namespace, where the setup's mounts are locked. */
+  lockMounts?: boolean;
 }
 
 /** At most this many descriptors per SCM_RIGHTS message on the fd channel (the kernel's limit is 253). */
@@ -179,6 +182,7 @@ export function checkLaunchConfig(v: unknown): LaunchConfig {
   }
   bool(c.newSession, 'newSession');
   optional(c, 'controllingTerminal', int);
+  optional(c, 'lockMounts', bool);
   return c as unknown as LaunchConfig;
 }
 

@@ -56,6 +56,14 @@ export interface SpawnOptions {
   /** Make the program a session leader; with `controllingTerminal`, that descriptor (0-2 or an extra one) becomes its terminal. */
   newSession?: boolean;
   controllingTerminal?: number;
+  // ---- locked mounts ----
+  /**
+   * Run the program in a user namespace nested in the new one, with its own mount and uts
+   * namespaces (default true, with `user` and `mnt` namespaces and a mapping): the mounts the
+   * setup hooks made are then locked, so that root inside cannot unmount, remount or uncover
+   * them, nor mount a proc. Root inside can still set the hostname and mount a tmpfs.
+   */
+  lockMounts?: boolean;
   /** Deadline of each handshake step (default 10 s); the setup hooks get `setupTimeoutMs` (default 60 s). */
   timeoutMs?: number;
   setupTimeoutMs?: number;
@@ -172,6 +180,7 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
   if (options.groups !== undefined) cfg.groups = options.groups;
   if (options.controllingTerminal !== undefined)
     cfg.controllingTerminal = options.controllingTerminal;
+  cfg.lockMounts = options.lockMounts ?? true;
   return cfg;
 }
 

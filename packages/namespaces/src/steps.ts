@@ -19,6 +19,7 @@
 
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
+import * as nest from './nest.js';
 import type { LaunchConfig } from './protocol.js';
 import type { ChildStepName } from './step-names.js';
 import type { SyncChannel } from './sync-channel.js';
@@ -57,6 +58,10 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   { name: 'join', when: (c) => c.join !== undefined, run: ops.joinRest },
   // Tell the parent the host pid; wait until it has written uid_map/gid_map.
   { name: 'mapped', run: ops.waitMapped },
+  // ---- locked mounts (nest.ts), 1 of 2 ----
+  // The host's procfs, while it is still at /proc: lock-mounts finds its processes through it.
+  { name: 'hold-proc', when: nest.wantsLockedMounts, run: nest.holdHostProc },
+  // ---- end of locked mounts, 1 of 2 ----
   // Root inside, where root is mapped: files the hooks create belong to root inside.
   { name: 'become-root', when: (c) => c.mapped, run: ops.becomeRoot },
   { name: 'hostname', run: ops.setHostname },
@@ -73,6 +78,16 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   { name: 'chdir', run: ops.enterCwd },
   // The PATH search and the execute-permission check, as the final user, as execve would fail.
   { name: 'resolve', run: ops.resolveProgram, status: ops.execStatus },
+  // ---- locked mounts (nest.ts), 2 of 2 ----
+  // Into a user namespace nested in the container's, with new mount and uts namespaces: every
+  // mount made so far is locked against root inside. The setup's undos cannot run after it.
+  {
+    name: 'lock-mounts',
+    when: nest.wantsLockedMounts,
+    run: nest.lockMounts,
+    pointOfNoReturn: true,
+  },
+  // ---- end of locked mounts, 2 of 2 ----
   // The saved ids become the final ones: root (and every capability) is gone for good.
   {
     name: 'lock-user',

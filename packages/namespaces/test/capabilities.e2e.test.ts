@@ -18,8 +18,15 @@ import { hook, spawnAsTestUser } from './helpers.js';
 
 const m = (...names: readonly string[]) => capMask(...names.map(capFromName));
 
+// Locking the mounts (spawn's lockMounts, on by default) needs SYS_ADMIN, SYS_CHROOT, SETUID,
+// SETGID and SETFCAP after the hooks, and restores what a hook narrowed: a hook that drops one
+// of those needs `lockMounts: false` (capabilities are narrowed after the lock otherwise).
 async function statusWith(
-  config: { request: Record<string, unknown>; ids?: { uid: number; gid: number } },
+  config: {
+    request: Record<string, unknown>;
+    ids?: { uid: number; gid: number };
+    lockMounts?: boolean;
+  },
   script = 'cat /proc/self/status',
 ) {
   const out = await spawnAsTestUser({
@@ -28,7 +35,8 @@ async function statusWith(
       env: { PATH },
       uid: config.ids?.uid ?? 0,
       gid: config.ids?.gid ?? 0,
-      setup: [hook('apply-caps.mjs', config)],
+      setup: [hook('apply-caps.mjs', { request: config.request, ids: config.ids })],
+      ...(config.lockMounts === undefined ? {} : { lockMounts: config.lockMounts }),
     },
     idmap: 'rootless',
   });
@@ -51,7 +59,7 @@ describe('capabilities applied in a setup hook', () => {
 
   it('a dropped capability is gone for good: root inside cannot chown, a re-exec gets nothing back', async () => {
     const out = await statusWith(
-      { request: { uid: 0, drop: 'chown', base: PODMAN_DEFAULT_CAPS } },
+      { request: { uid: 0, drop: 'chown', base: PODMAN_DEFAULT_CAPS }, lockMounts: false },
       'touch /tmp/cap-e2e-$$; chown 1:1 /tmp/cap-e2e-$$ 2>&1; rm -f /tmp/cap-e2e-$$; sh -c "grep ^CapBnd /proc/self/status"',
     );
     expect(out.stdout).toMatch(/Operation not permitted/);
@@ -63,17 +71,32 @@ describe('capabilities applied in a setup hook', () => {
     const ok = await statusWith({ request: { uid: 0 } }, 'hostname changed && hostname');
     expect(ok.stdout).toBe('changed\n');
     const refused = await statusWith(
-      { request: { uid: 0, base: PODMAN_DEFAULT_CAPS } },
+      { request: { uid: 0, base: PODMAN_DEFAULT_CAPS }, lockMounts: false },
       'hostname changed 2>&1; hostname',
     );
     expect(refused.stdout).not.toContain('changed');
+  });
+
+  it('with locked mounts, a hook that dropped what nesting needs fails the start with one clear error', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['true'],
+        env: { PATH },
+        uid: 0,
+        gid: 0,
+        setup: [hook('apply-caps.mjs', { request: { uid: 0, base: PODMAN_DEFAULT_CAPS } })],
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toMatchObject({ step: 'lock-mounts', code: 'EPERM' });
+    expect(out.error?.message).toMatch(/needs CAP_SYS_ADMIN, which a setup hook dropped/);
   });
 
   it('another user: the set only as a limit, what --cap-add names as ambient', async () => {
     // setgid is among them because spawn's own credential step (setgroups) runs after the hooks.
     const request = { uid: 1000, add: 'net_raw,setgid' };
     const out = await statusWith(
-      { request, ids: { uid: 1000, gid: 1000 } },
+      { request, ids: { uid: 1000, gid: 1000 }, lockMounts: false },
       'id -u; cat /proc/self/status',
     );
     expect(out.status).toEqual({ code: 0, signal: null });

@@ -80,10 +80,13 @@ describe('step 3: pid, uts and mount namespaces', () => {
 
 describe('step 4: subordinate ids', () => {
   it('writes exactly the computed mapping', async () => {
+    // The container's own user namespace: with lockMounts the program runs in one nested in it
+    // (the next test), whose map is seen from the program instead.
     const out = await spawnAsTestUser({
       options: {
         argv: ['sh', '-c', 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; id'],
         env: { PATH },
+        lockMounts: false,
       },
       idmap: 'rootless',
     });
@@ -104,6 +107,30 @@ describe('step 4: subordinate ids', () => {
     expect(gidLines).toEqual(fmt(out.plan!.gidMap));
     // The seed's rule: the user's own uid is container id 1100.
     expect(norm(uidText!)).toContain(`1100 ${user.uid} 1`);
+    expect(out.stdout).toMatch(/uid=1100 gid=1100 groups=1100$/m);
+  });
+
+  it('with locked mounts (the default), the program sees every container id mapped as itself', async () => {
+    const out = await spawnAsTestUser({
+      options: {
+        argv: ['sh', '-c', 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; id'],
+        env: { PATH },
+      },
+      idmap: 'rootless',
+    });
+    expect(out.error).toBeUndefined();
+    const identity = (map: unknown) =>
+      (map as Array<{ containerId: number; count: number }>).map(
+        (l) => `${l.containerId} ${l.containerId} ${l.count}`,
+      );
+    const norm = (t: string) =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).join(' '));
+    const [uidText, rest] = out.stdout.split('--\n');
+    expect(norm(uidText!)).toEqual(identity(out.plan!.uidMap));
+    expect(norm(rest!).filter((l) => !l.startsWith('uid='))).toEqual(identity(out.plan!.gidMap));
     expect(out.stdout).toMatch(/uid=1100 gid=1100 groups=1100$/m);
   });
 });

@@ -66,7 +66,14 @@ describe('the table of the child steps', () => {
     expect(order('switch-user')).toBeLessThan(order('chdir'));
     expect(order('chdir')).toBeLessThan(order('resolve'));
     expect(order('resolve')).toBeLessThan(order('lock-user'));
-    expect(CHILD_STEPS.filter((s) => s.pointOfNoReturn).map((s) => s.name)).toEqual(['lock-user']);
+    // Locking the mounts ends the undos too (a locked mount point cannot be removed): it comes
+    // after every check that can fail, before lock-user gives up root.
+    expect(order('resolve')).toBeLessThan(order('lock-mounts'));
+    expect(order('lock-mounts')).toBeLessThan(order('lock-user'));
+    expect(CHILD_STEPS.filter((s) => s.pointOfNoReturn).map((s) => s.name)).toEqual([
+      'lock-mounts',
+      'lock-user',
+    ]);
     expect(names.at(-1)).toBe('exec');
   });
 
