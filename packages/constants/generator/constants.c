@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/keyctl.h> /* KEYCTL_*, KEY_SPEC_*: keyctl(2) */
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
@@ -594,6 +595,8 @@ void rtc_constants(void) {
 
   /* ioctl: terminals and <linux/nsfs.h> */
   C(ioctl, TIOCSCTTY);
+  C(ioctl, TIOCSTI);
+  C(ioctl, TIOCLINUX);
   C(ioctl, TIOCNOTTY);
   C(ioctl, TIOCGPGRP);
   C(ioctl, TIOCSPGRP);
@@ -610,6 +613,17 @@ void rtc_constants(void) {
   C(ioctl, NS_GET_PARENT);
   C(ioctl, NS_GET_NSTYPE);
   C(ioctl, NS_GET_OWNER_UID);
+
+  /* keyctl: keyctl(2) operations and the special keyring ids of <linux/keyctl.h> */
+  C(keyctl, KEY_SPEC_THREAD_KEYRING);
+  C(keyctl, KEY_SPEC_PROCESS_KEYRING);
+  C(keyctl, KEY_SPEC_SESSION_KEYRING);
+  C(keyctl, KEY_SPEC_USER_KEYRING);
+  C(keyctl, KEY_SPEC_USER_SESSION_KEYRING);
+  C(keyctl, KEYCTL_GET_KEYRING_ID);
+  C(keyctl, KEYCTL_JOIN_SESSION_KEYRING);
+  C(keyctl, KEYCTL_DESCRIBE);
+  C(keyctl, KEYCTL_SETPERM);
 
   /* statvfs: f_flag of statvfs(3), = f_flags of statfs(2) */
   C(statvfs, ST_RDONLY);

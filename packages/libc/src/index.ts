@@ -35,6 +35,7 @@ export {
   socketpair,
   write,
 } from './fds.js';
+export { joinSessionKeyring, keyringId } from './keys.js';
 export { memoryView, mmap, munmap } from './memory.js';
 export {
   fsconfig,

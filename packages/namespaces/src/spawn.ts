@@ -2,6 +2,12 @@ import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
+import {
+  type CapabilitySets,
+  capabilityConfig,
+  type SeccompOption,
+  seccompConfig,
+} from './containment.js';
 import { SpawnError, spawnError } from './errors.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
@@ -53,9 +59,28 @@ export interface SpawnOptions {
   noNewPrivileges?: boolean;
   /** Kill the program when this process dies (default true). */
   dieWithParent?: boolean;
-  /** Make the program a session leader; with `controllingTerminal`, that descriptor (0-2 or an extra one) becomes its terminal. */
+  /**
+   * Make the program a session leader (default true): the caller's terminal is then not its
+   * controlling terminal, so it cannot push input into it (TIOCSTI). With `controllingTerminal`,
+   * that descriptor (0-2 or an extra one, a pty of its own) becomes its terminal.
+   */
   newSession?: boolean;
   controllingTerminal?: number;
+  // -- containment --
+  /** Give the program a new session keyring of its own, not the caller's (default true). */
+  newSessionKeyring?: boolean;
+  /**
+   * The program's bounding, effective, permitted, inheritable and ambient capability sets (as
+   * an OCI runtime's `process.capabilities`: a set left out is empty). Default: untouched (root
+   * inside keeps every capability of its user namespace).
+   */
+  capabilities?: CapabilitySets;
+  /**
+   * Its seccomp filter: `{ profile }` (compiled here), `{ bpf, flags }` or `'unconfined'`.
+   * Default, and beside a profile: the terminal guard (TIOCSTI and TIOCLINUX denied).
+   */
+  seccomp?: SeccompOption;
+  // -- end of containment --
   /** Deadline of each handshake step (default 10 s); the setup hooks get `setupTimeoutMs` (default 60 s). */
   timeoutMs?: number;
   setupTimeoutMs?: number;
@@ -89,7 +114,8 @@ const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc']
 
 /** Validates the options and turns them into the launcher's config (pure). */
 export function launchConfig(options: SpawnOptions): LaunchConfig {
-  const fail = (message: string) => new SpawnError({ step: 'options', message });
+  const fail = (message: string, cause?: unknown) =>
+    new SpawnError({ step: 'options', message }, cause !== undefined ? { cause } : undefined);
   if (
     !Array.isArray(options.argv) ||
     options.argv.length === 0 ||
@@ -163,8 +189,17 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     dieWithParent: options.dieWithParent ?? true,
     keepFds,
     fdChannel: keepFds + 1,
-    newSession: options.newSession ?? options.controllingTerminal !== undefined,
+    newSession: options.newSession ?? true,
+    newSessionKeyring: options.newSessionKeyring ?? true,
   };
+  if (options.newSession === false && options.controllingTerminal !== undefined)
+    throw fail('controllingTerminal needs newSession');
+  // -- containment --
+  const caps = capabilityConfig(options.capabilities, fail);
+  if (caps) cfg.capabilities = caps;
+  const filters = seccompConfig(options.seccomp, caps ? BigInt(caps.bounding) : undefined, fail);
+  if (filters.length > 0) cfg.seccomp = filters;
+  // -- end of containment --
   if (options.hostname !== undefined) cfg.hostname = options.hostname;
   if (options.domainname !== undefined) cfg.domainname = options.domainname;
   if (options.uid !== undefined) cfg.uid = options.uid;
