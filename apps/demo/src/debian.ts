@@ -55,6 +55,9 @@ export function debootstrapRequest(dir: string, suite: string, mirror: string): 
       ['HOME', '/'],
     ],
     tty: false,
+    capAdd: [],
+    capDrop: [],
+    seccomp: 'default',
   };
 }
 

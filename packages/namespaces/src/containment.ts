@@ -11,6 +11,7 @@ import {
   loadProfile,
   type ProfileSource,
   planFilter,
+  type SeccompProfile,
   terminalGuardProfile,
 } from '@rootless-ts/seccomp';
 import type { SpawnError } from './errors.js';
@@ -56,7 +57,7 @@ export const CAPABILITY_SET_NAMES = [
  */
 export type SeccompOption =
   | 'unconfined'
-  | { profile: ProfileSource }
+  | { profile: ProfileSource | SeccompProfile }
   | { bpf: Uint8Array; flags?: number };
 
 /** Capability sets as the launcher receives them: 0x-prefixed hex masks. */
@@ -200,7 +201,7 @@ export function seccompConfig(
     throw fail(`seccomp must be 'unconfined', { profile } or { bpf, flags }`);
   }
   try {
-    const profile = loadProfile(option.profile);
+    const profile = loadProfile(option.profile as ProfileSource);
     const caps = capsIn(bounding ?? maskUpTo(lastCap())).map(capName);
     const plan = planFilter(profile, { capabilities: caps });
     out.push(launchFilter(compileFilter(plan), filterFlags(plan.flags)));
