@@ -7,6 +7,7 @@ import { capFromName, capName, capsIn, lastCap, maskUpTo } from '@rootless-ts/ca
 import {
   checkProgram,
   compileFilter,
+  type FilterPlan,
   filterFlags,
   loadProfile,
   type ProfileSource,
@@ -165,23 +166,31 @@ const launchFilter = (bpf: Uint8Array, flags: number): LaunchSeccompFilter => ({
 
 /**
  * The filters to install, in order: the terminal guard first (so that a profile denying
- * seccomp(2) itself cannot keep it out), then the profile's. A profile is compiled for the
- * program's bounding set (its includes/excludes name capabilities); without `capabilities`,
- * that is every capability of the kernel.
+ * seccomp(2) itself cannot keep it out), then the profile's. A profile is checked and planned
+ * here for the program's bounding set (its includes/excludes name capabilities; without
+ * `capabilities`, every capability of the kernel), so that a bad one fails before anything
+ * starts; `compile()` then runs libseccomp (tens of milliseconds the first time in a process:
+ * spawn calls it while the launcher starts).
  */
-export function seccompConfig(
+export function seccompPlan(
   option: SeccompOption | undefined,
   bounding: bigint | undefined,
   fail: Fail,
-): LaunchSeccompFilter[] {
-  if (option === 'unconfined') return [];
-  const out: LaunchSeccompFilter[] = [];
-  try {
-    out.push(launchFilter(terminalGuard(), 0));
-  } catch (e) {
-    throw fail(`seccomp: the terminal guard: ${(e as Error).message}`, e);
-  }
-  if (option === undefined) return out;
+): { compile(): LaunchSeccompFilter[] } {
+  const none = { compile: () => [] };
+  if (option === 'unconfined') return none;
+  const withGuard = (rest: () => LaunchSeccompFilter[]) => ({
+    compile: () => {
+      let g: Uint8Array;
+      try {
+        g = terminalGuard();
+      } catch (e) {
+        throw fail(`seccomp: the terminal guard: ${(e as Error).message}`, e);
+      }
+      return [launchFilter(g, 0), ...rest()];
+    },
+  });
+  if (option === undefined) return withGuard(() => []);
   if (option === null || typeof option !== 'object') {
     throw fail(`seccomp must be 'unconfined', { profile } or { bpf, flags }`);
   }
@@ -194,19 +203,34 @@ export function seccompConfig(
     } catch (e) {
       throw fail((e as Error).message, e);
     }
-    out.push(launchFilter(option.bpf, flags));
-    return out;
+    const filter = launchFilter(option.bpf, flags);
+    return withGuard(() => [filter]);
   }
   if (!('profile' in option)) {
     throw fail(`seccomp must be 'unconfined', { profile } or { bpf, flags }`);
   }
+  let plan: FilterPlan;
   try {
     const profile = loadProfile(option.profile as ProfileSource);
     const caps = capsIn(bounding ?? maskUpTo(lastCap())).map(capName);
-    const plan = planFilter(profile, { capabilities: caps });
-    out.push(launchFilter(compileFilter(plan), filterFlags(plan.flags)));
+    plan = planFilter(profile, { capabilities: caps });
   } catch (e) {
     throw fail((e as Error).message, e);
   }
-  return out;
+  return withGuard(() => {
+    try {
+      return [launchFilter(compileFilter(plan), filterFlags(plan.flags))];
+    } catch (e) {
+      throw fail((e as Error).message, e);
+    }
+  });
+}
+
+/** seccompPlan, compiled at once. */
+export function seccompConfig(
+  option: SeccompOption | undefined,
+  bounding: bigint | undefined,
+  fail: Fail,
+): LaunchSeccompFilter[] {
+  return seccompPlan(option, bounding, fail).compile();
 }

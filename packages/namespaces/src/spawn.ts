@@ -6,7 +6,7 @@ import {
   type CapabilitySets,
   capabilityConfig,
   type SeccompOption,
-  seccompConfig,
+  seccompPlan,
 } from './containment.js';
 import { SpawnError, spawnError } from './errors.js';
 import { Inbox, ParentEnd } from './inbox.js';
@@ -114,6 +114,17 @@ const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc']
 
 /** Validates the options and turns them into the launcher's config (pure). */
 export function launchConfig(options: SpawnOptions): LaunchConfig {
+  const { cfg, compile } = checkedConfig(options);
+  compile();
+  return cfg;
+}
+
+/**
+ * launchConfig in two parts: everything checked (a bad option fails here, before anything
+ * starts), and `compile()`, which completes the config with the seccomp programs: spawn runs it
+ * while the launcher starts, on the other core.
+ */
+function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () => void } {
   const fail = (message: string, cause?: unknown) =>
     new SpawnError({ step: 'options', message }, cause !== undefined ? { cause } : undefined);
   if (
@@ -197,8 +208,11 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
   // -- containment --
   const caps = capabilityConfig(options.capabilities, fail);
   if (caps) cfg.capabilities = caps;
-  const filters = seccompConfig(options.seccomp, caps ? BigInt(caps.bounding) : undefined, fail);
-  if (filters.length > 0) cfg.seccomp = filters;
+  const seccomp = seccompPlan(options.seccomp, caps ? BigInt(caps.bounding) : undefined, fail);
+  const compile = () => {
+    const filters = seccomp.compile();
+    if (filters.length > 0) cfg.seccomp = filters;
+  };
   // -- end of containment --
   if (options.hostname !== undefined) cfg.hostname = options.hostname;
   if (options.domainname !== undefined) cfg.domainname = options.domainname;
@@ -207,7 +221,7 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
   if (options.groups !== undefined) cfg.groups = options.groups;
   if (options.controllingTerminal !== undefined)
     cfg.controllingTerminal = options.controllingTerminal;
-  return cfg;
+  return { cfg, compile };
 }
 
 function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec] {
@@ -222,7 +236,8 @@ function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec]
  */
 export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
   try {
-    return start(launchConfig(options), options);
+    const { cfg, compile } = checkedConfig(options);
+    return start(cfg, options, compile);
   } catch (e) {
     // Bad options reject, as every other failure does, rather than throw from the call.
     return Promise.reject(e);
@@ -269,19 +284,20 @@ export function enter(pid: number, options: EnterOptions): Promise<NamespacedPro
         : spawnError('join', e),
     );
   }
-  let cfg: LaunchConfig;
+  let checked: ReturnType<typeof checkedConfig>;
   try {
-    cfg = launchConfig({ ...options, namespaces: [] });
+    checked = checkedConfig({ ...options, namespaces: [] });
   } catch (e) {
     return Promise.reject(e);
   }
-  cfg.join = { pid, namespaces: kinds };
-  return start(cfg, options);
+  checked.cfg.join = { pid, namespaces: kinds };
+  return start(checked.cfg, options, checked.compile);
 }
 
 async function start(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
+  compile: () => void,
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const stdio = stdioOf(options.stdio);
@@ -335,6 +351,8 @@ async function start(
   };
 
   try {
+    // The seccomp programs, compiled while the launcher starts (a pooled one is waiting).
+    compile();
     if (pooled) send({ t: 'fds', count: cfg.keepFds });
     send({ t: 'config', config: cfg });
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
