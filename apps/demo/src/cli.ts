@@ -54,6 +54,17 @@ export function buildProgram(exit: (code: number) => void): Command {
     )
     .option('-w, --workdir <dir>', "working directory inside (default: the user's home)")
     .option('-t, --tty', "allocate a pseudo-terminal from the container's devpts")
+    .option(
+      '--cap-add <caps>',
+      'add capabilities (podman names, with or without CAP_, ALL; repeatable, comma-separated)',
+      collect,
+    )
+    .option('--cap-drop <caps>', 'drop capabilities (as --cap-add; ALL drops every one)', collect)
+    .option(
+      '--security-opt <opt>',
+      "seccomp=unconfined or seccomp=FILE.json (default: podman's profile); repeatable",
+      collect,
+    )
     .option('-i, --interactive', 'keep standard input attached (always so here; as in podman)')
     .option('--rm', 'remove the container when it exits (always so: nothing is kept; as in podman)')
     .option(

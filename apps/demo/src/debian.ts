@@ -70,6 +70,9 @@ export function debootstrapRequest(dir: string, suite: string, mirror: string): 
     // The installer is the host's own tool fetching from the host's mirror, proxy or cache
     // (possibly on the host's loopback, which a private network cannot reach): the host's network.
     network: { mode: 'host', ports: [], dns: [], addHosts: [] },
+    capAdd: [],
+    capDrop: [],
+    seccomp: 'default',
   };
 }
 

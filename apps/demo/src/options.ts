@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { CapabilityError, parseCapabilityList } from '@rootless-ts/capabilities';
 import { MountError, parseVolume, type Volume } from '@rootless-ts/mounts';
 import { RootlessError } from './errors.js';
 import { type NetworkRequest, parseNetworkRequest, type RawNetworkOptions } from './network.js';
@@ -30,7 +31,14 @@ export interface RunRequest {
   tty: boolean;
   /** --network, -p, --dns, --add-host (network.ts); left out: the default private network. */
   network?: NetworkRequest;
+  /** `--cap-add`/`--cap-drop` values as given (checked: known names or ALL). */
+  capAdd: string[];
+  capDrop: string[];
+  /** `--security-opt seccomp=…`: podman's default profile, none, or a profile file (absolute). */
+  seccomp: SeccompChoice;
 }
+
+export type SeccompChoice = 'default' | 'unconfined' | { file: string };
 
 /*
  * Options podman users type that mean nothing more here: `-i, --interactive` (standard input is
@@ -54,6 +62,9 @@ export interface RawRunOptions extends RawNetworkOptions {
   env?: string[];
   workdir?: string;
   tty?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
   /** Accepted as podman users type them; no effect (see above). */
   interactive?: boolean;
   rm?: boolean;
@@ -140,6 +151,9 @@ export function parseRunRequest(
     volumes: [],
     env: parseEnv(raw.env ?? [], ctx.hostEnv),
     tty: raw.tty ?? false,
+    capAdd: checkCapabilities('--cap-add', raw.capAdd ?? []),
+    capDrop: checkCapabilities('--cap-drop', raw.capDrop ?? []),
+    seccomp: parseSecurityOpts(raw.securityOpt ?? [], ctx.cwd),
   };
   const network = parseNetworkRequest(raw);
   if (network) req.network = network;
@@ -187,4 +201,38 @@ export function parseRunRequest(
 /** parseVolume's messages repeat the spec ("invalid volume \"x\": …"); the line names it already. */
 function stripPrefix(message: string): string {
   return message.replace(/^invalid volume ".*?": /, '');
+}
+
+/** `--cap-add`/`--cap-drop` values: podman's names, with or without CAP_, any case, commas, ALL. */
+export function checkCapabilities(option: string, values: string[]): string[] {
+  try {
+    parseCapabilityList(values, option);
+  } catch (e) {
+    if (e instanceof CapabilityError) {
+      throw bad(option, e.message.replace(new RegExp(`^${option}: `), ''));
+    }
+    throw e;
+  }
+  return values;
+}
+
+const SECURITY_OPTS = 'seccomp=unconfined, seccomp=FILE.json, no-new-privileges';
+
+/**
+ * `--security-opt` values, as podman spells them: `seccomp=unconfined`, `seccomp=FILE` (a JSON
+ * profile; relative to `cwd`), and `no-new-privileges` (always set here, so accepted as it is).
+ * Anything else is refused rather than ignored: a security option that silently does nothing
+ * would leave the container weaker than asked.
+ */
+export function parseSecurityOpts(values: string[], cwd: string): SeccompChoice {
+  let seccomp: SeccompChoice = 'default';
+  for (const v of values) {
+    if (v === 'no-new-privileges' || v === 'no-new-privileges=true') continue;
+    const m = /^seccomp[=:](.*)$/.exec(v);
+    if (!m) throw bad('--security-opt', `"${v}" is not supported (${SECURITY_OPTS})`);
+    const value = m[1]!;
+    if (value === '') throw bad('--security-opt', 'seccomp= needs unconfined or a profile file');
+    seccomp = value === 'unconfined' ? 'unconfined' : { file: resolve(cwd, value) };
+  }
+  return seccomp;
 }

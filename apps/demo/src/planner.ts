@@ -1,3 +1,4 @@
+import { CapabilityError, planCapabilities } from '@rootless-ts/capabilities';
 import type { IdMap } from '@rootless-ts/idmap';
 import { toHostId } from '@rootless-ts/idmap';
 import {
@@ -8,6 +9,7 @@ import {
   planRootfs,
 } from '@rootless-ts/mounts';
 import type { SetupHookSpec, SpawnOptions } from '@rootless-ts/namespaces';
+import type { SeccompProfile } from '@rootless-ts/seccomp';
 import { buildEnv } from './env.js';
 import { RootlessError } from './errors.js';
 import type { HookConfig } from './hook-config.js';
@@ -43,6 +45,10 @@ export interface HostFacts {
     resolvConf?: string;
     hosts?: string;
   };
+  /** The kernel's last capability (/proc/sys/kernel/cap_last_cap). */
+  lastCap: number;
+  /** The seccomp profile, loaded and validated (podman's, or --security-opt seccomp=FILE); none: unconfined. */
+  seccompProfile?: SeccompProfile;
 }
 
 /** Everything `rootless run` will do, as data: spawn options (without the id mapper) and the hook's work. */
@@ -172,10 +178,25 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
     setup,
   };
   if (req.hostname !== undefined) spawn.hostname = req.hostname;
-  if (req.tty) {
-    spawn.newSession = true;
-    spawn.controllingTerminal = 0;
+  // A session of its own always (the spawn default, said here because the terminal depends on
+  // it): without -t the host's terminal is then not the container's controlling terminal, and
+  // the kernel refuses it TIOCSTI; with -t its own pty becomes that.
+  spawn.newSession = true;
+  if (req.tty) spawn.controllingTerminal = 0;
+  try {
+    spawn.capabilities = planCapabilities({
+      uid: user.uid,
+      add: req.capAdd,
+      drop: req.capDrop,
+      lastCap: facts.lastCap,
+    });
+  } catch (e) {
+    if (!(e instanceof CapabilityError)) throw e;
+    const option =
+      /--cap-drop/.test(e.message) && !/--cap-add/.test(e.message) ? '--cap-drop' : '--cap-add';
+    throw new RootlessError(option, e.message.replace(/^--cap-(add|drop): /, ''));
   }
+  spawn.seccomp = facts.seccompProfile ? { profile: facts.seccompProfile } : 'unconfined';
   return { spawn, hook, user };
 }
 

@@ -1,6 +1,7 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { lastCap } from '@rootless-ts/capabilities';
 import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
 import { RootlessTsError } from '@rootless-ts/libc';
 import { MountError } from '@rootless-ts/mounts';
@@ -14,6 +15,13 @@ import {
   spawn,
 } from '@rootless-ts/namespaces';
 import { NetworkError } from '@rootless-ts/network';
+import {
+  defaultProfile,
+  loadProfile,
+  SeccompError,
+  type SeccompProfile,
+  SeccompProfileError,
+} from '@rootless-ts/seccomp';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import {
   ContainerNetwork,
@@ -67,7 +75,10 @@ export async function runContainer(
         : undefined;
     idmap = rootlessIdMap({ mapUid: req.mapUid, mapGid: req.mapGid });
     if (req.root !== undefined) checkRoot(req.root);
+    const seccompProfile = loadSeccomp(req);
     plan = planRun(req, {
+      lastCap: lastCap(),
+      ...(seccompProfile ? { seccompProfile } : {}),
       idmap: idmap.plan,
       userDb: readUserDb(req.root),
       hostname: osHostname(),
@@ -134,6 +145,24 @@ export async function runContainer(
   return forwarder.emulated !== undefined ? 128 + forwarder.emulated : exitStatus(status);
 }
 
+/** The profile --security-opt asks for (podman's by default), read and checked before anything starts. */
+function loadSeccomp(req: RunRequest): SeccompProfile | undefined {
+  if (req.seccomp === 'unconfined') return undefined;
+  if (req.seccomp === 'default') return defaultProfile();
+  try {
+    return loadProfile(req.seccomp.file);
+  } catch (e) {
+    throw new RootlessError(`--security-opt seccomp=${req.seccomp.file}`, {
+      cause: e instanceof SeccompError || e instanceof SeccompProfileError ? stripSeccomp(e) : e,
+    });
+  }
+}
+
+/** The profile's messages name the file ("seccomp profile FILE: …"); the line names it already. */
+function stripSeccomp(e: Error): Error {
+  return new Error(e.message.replace(/^seccomp profile [^:]*: /, ''));
+}
+
 function checkRoot(root: string): void {
   let st: ReturnType<typeof statSync>;
   try {
@@ -173,6 +202,14 @@ function whatFailed(step: SpawnStep, req: RunRequest): string {
       return 'switching to the user';
     case 'hostname':
       return '--hostname';
+    case 'capabilities':
+      return 'setting the capabilities (--cap-add, --cap-drop)';
+    case 'seccomp':
+    case 'seccomp-privileged':
+      return 'installing the seccomp filter (--security-opt seccomp)';
+    case 'session-keyring':
+      return 'joining a new session keyring';
+
     default:
       return `starting the container (${step})`;
   }
@@ -200,6 +237,9 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
       if (e.code === 'EACCES')
         return new RootlessError(cmd, 'permission denied', EXIT_CANNOT_EXECUTE);
       return new RootlessError(cmd, spawnReason(e), EXIT_CANNOT_EXECUTE);
+    }
+    if (e.cause instanceof SeccompError || e.cause instanceof SeccompProfileError) {
+      return new RootlessError('--security-opt seccomp', spawnReason(e));
     }
     return new RootlessError(whatFailed(e.step, req), spawnReason(e));
   }

@@ -26,10 +26,11 @@ export interface Forwarder {
 /**
  * Forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the container's process, and keeps `rootless`
  * alive through them. Two cases need care:
- * - Without -t, on an inherited terminal, Ctrl-C and Ctrl-\ are delivered by the terminal to the
- *   foreground process group, which holds the container too (or its shell's own foreground
- *   job): when `rootless` is in the terminal's foreground group, those two are not forwarded
- *   again (a shell would see two).
+ * - The container runs in a session of its own (so that it cannot type into this terminal with
+ *   TIOCSTI): without -t, the terminal's Ctrl-C and Ctrl-\ reach only the terminal's foreground
+ *   group, `rootless`'s. When `rootless` is in that group, those two go on to the container's
+ *   whole process group (its PID 1 leads it), as the terminal would have sent them to its
+ *   foreground group: a shell inside and the command it runs both get them.
  * - The container's process is PID 1 of its namespace: the kernel drops signals it has no
  *   handler for. Where the default action would have ended it, `rootless` kills it and reports
  *   128+N, as if the signal had done it (podman --init / tini do the same job as a process).
@@ -45,7 +46,7 @@ export function forwardSignals(options: { tty: boolean }): Forwarder {
     const fromTerminal =
       !options.tty && (name === 'SIGINT' || name === 'SIGQUIT') && foregroundGroup(0) === getpgrp();
     try {
-      if (!fromTerminal) process.kill(pid, name);
+      process.kill(fromTerminal ? -pid : pid, name);
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       if (defaultActionSuppressed(status, n)) {
         emulated ??= n;

@@ -30,6 +30,9 @@ describe('parseRunRequest', () => {
       volumes: [],
       env: [],
       tty: false,
+      capAdd: [],
+      capDrop: [],
+      seccomp: 'default',
     });
   });
 
@@ -159,5 +162,38 @@ describe('small parsers', () => {
       expect(validHostname(ok)).toBe(true);
     for (const bad of ['', '-a', 'a-', 'a_b', 'a..b', 'a'.repeat(65), 'a b'])
       expect(validHostname(bad)).toBe(false);
+  });
+});
+
+describe('--cap-add, --cap-drop, --security-opt', () => {
+  it('take podman names with or without CAP_, in any case, commas and ALL', () => {
+    const req = parseRunRequest(
+      { capAdd: ['net_raw,CAP_SYS_PTRACE'], capDrop: ['all'] },
+      ['sh'],
+      ctx,
+    );
+    expect(req.capAdd).toEqual(['net_raw,CAP_SYS_PTRACE']);
+    expect(req.capDrop).toEqual(['all']);
+  });
+
+  it('take seccomp=unconfined, seccomp=FILE (relative to the working directory), no-new-privileges', () => {
+    expect(parseRunRequest({ securityOpt: ['seccomp=unconfined'] }, ['sh'], ctx).seccomp).toBe(
+      'unconfined',
+    );
+    expect(
+      parseRunRequest({ securityOpt: ['no-new-privileges', 'seccomp=p.json'] }, ['sh'], ctx)
+        .seccomp,
+    ).toEqual({ file: '/home/me/p.json' });
+  });
+
+  it.each([
+    [{ capAdd: ['cap_foo'] }, '--cap-add', 'unknown capability "cap_foo"'],
+    [{ capDrop: ['chown,'] }, '--cap-drop', 'empty capability name'],
+    [{ securityOpt: ['label=disable'] }, '--security-opt', '"label=disable" is not supported'],
+    [{ securityOpt: ['seccomp='] }, '--security-opt', 'seccomp= needs unconfined or a profile'],
+  ])('refuse %j with one line naming the option', (raw, what, why) => {
+    const e = failure(() => parseRunRequest(raw, ['sh'], ctx));
+    expect(e.what).toBe(what);
+    expect(e.why).toContain(why);
   });
 });

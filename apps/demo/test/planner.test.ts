@@ -30,6 +30,7 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
     isDir: (p) => p === '/home/alpine' || p === '/',
     hookModule: '/opt/demo/dist/hook.js',
     probe,
+    lastCap: 40,
     ...over,
   };
 }
@@ -55,6 +56,9 @@ describe('planRun', () => {
       groups: [1100, 10, 29],
       setup: [{ module: '/opt/demo/dist/hook.js', config: { mounts: planHostFiles({}, probe) } }],
       hostname: 'box',
+      newSession: true,
+      capabilities: expect.objectContaining({ ambient: 0n, effective: 0n }),
+      seccomp: 'unconfined',
     });
     // The host's root stays, with a masked proc of the container's own over /proc.
     const ops = plan.hook.mounts!;
@@ -170,5 +174,38 @@ describe('appletLinks', () => {
       { path: 'usr/bin/env', linkTo: '../../bin/busybox' },
       { path: 'usr/sbin/chroot', linkTo: '../../bin/busybox' },
     ]);
+  });
+});
+
+describe('capabilities and seccomp in the plan', () => {
+  const profile = { defaultAction: 'SCMP_ACT_ALLOW' } as never;
+
+  it("gives root inside rootless-ts's default set, as bounding, effective and permitted", () => {
+    const plan = planRun(request({ user: '0' }), facts({ seccompProfile: profile }));
+    const caps = plan.spawn.capabilities as {
+      bounding: bigint;
+      effective: bigint;
+      ambient: bigint;
+    };
+    // podman's 11 and CAP_SYS_ADMIN.
+    expect(caps.bounding).toBe(0x802425fbn & ~(1n << 13n));
+    expect(caps.effective).toBe(caps.bounding);
+    expect(caps.ambient).toBe(0n);
+    expect(plan.spawn.seccomp).toEqual({ profile });
+    expect(plan.spawn.newSession).toBe(true);
+  });
+
+  it('gives another user only what --cap-add names, as ambient; unconfined without a profile', () => {
+    const plan = planRun(request({ capAdd: ['net_raw'], capDrop: ['chown'] }), facts());
+    const caps = plan.spawn.capabilities as { bounding: bigint; ambient: bigint };
+    expect(caps.ambient).toBe(1n << 13n);
+    expect(caps.bounding & 1n).toBe(0n);
+    expect(plan.spawn.seccomp).toBe('unconfined');
+  });
+
+  it('refuses a capability both added and dropped, with one line', () => {
+    expect(() => planRun(request({ capAdd: ['kill'], capDrop: ['KILL'] }), facts())).toThrow(
+      'capability CAP_KILL cannot be both added (--cap-add) and dropped (--cap-drop)',
+    );
   });
 });

@@ -38,6 +38,14 @@ export class Tmux {
     );
   }
 
+  /**
+   * Starts an interactive shell (`sh`) in a 200x50 window: what a person types commands into,
+   * and what reads whatever lands in the terminal's input queue.
+   */
+  async shell(): Promise<void> {
+    await this.tmux('new-session', '-d', '-s', 'main', '-x', '200', '-y', '50', 'sh');
+  }
+
   send(...keys: string[]): Promise<string> {
     return this.tmux('send-keys', '-t', 'main', ...keys);
   }

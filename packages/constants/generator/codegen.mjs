@@ -62,6 +62,7 @@ const GROUPS = [
   ['seccomp', true],
   ['libseccomp', true],
   ['termios', false],
+  ['keyctl', false],
 ];
 const HEX = new Set(GROUPS.filter(([, hex]) => hex).map(([name]) => name));
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/keyctl.h> /* KEYCTL_*, KEY_SPEC_*: keyctl(2) */
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
@@ -602,6 +603,8 @@ void rtc_constants(void) {
 
   /* ioctl: terminals and <linux/nsfs.h> */
   C(ioctl, TIOCSCTTY);
+  C(ioctl, TIOCSTI);
+  C(ioctl, TIOCLINUX);
   C(ioctl, TIOCNOTTY);
   C(ioctl, TIOCGPGRP);
   C(ioctl, TIOCSPGRP);
@@ -630,6 +633,17 @@ void rtc_constants(void) {
   C(netif, IFF_RUNNING);
   C(netif, IFF_MULTICAST);
   C(netif, IFNAMSIZ);
+
+  /* keyctl: keyctl(2) operations and the special keyring ids of <linux/keyctl.h> */
+  C(keyctl, KEY_SPEC_THREAD_KEYRING);
+  C(keyctl, KEY_SPEC_PROCESS_KEYRING);
+  C(keyctl, KEY_SPEC_SESSION_KEYRING);
+  C(keyctl, KEY_SPEC_USER_KEYRING);
+  C(keyctl, KEY_SPEC_USER_SESSION_KEYRING);
+  C(keyctl, KEYCTL_GET_KEYRING_ID);
+  C(keyctl, KEYCTL_JOIN_SESSION_KEYRING);
+  C(keyctl, KEYCTL_DESCRIBE);
+  C(keyctl, KEYCTL_SETPERM);
 
   /* statvfs: f_flag of statvfs(3), = f_flags of statfs(2) */
   C(statvfs, ST_RDONLY);

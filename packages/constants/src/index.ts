@@ -71,4 +71,5 @@ export const fsMagic: ArchConstants['fsMagic'] = constants.fsMagic;
 export const seccomp: ArchConstants['seccomp'] = constants.seccomp;
 export const libseccomp: ArchConstants['libseccomp'] = constants.libseccomp;
 export const termios: ArchConstants['termios'] = constants.termios;
+export const keyctl: ArchConstants['keyctl'] = constants.keyctl;
 export const struct: ArchConstants['struct'] = constants.struct;

@@ -37,6 +37,7 @@ export {
   write,
 } from './fds.js';
 export { flock, lgetxattr, llistxattr, lsetxattr, mknod, syncfs } from './files.js';
+export { joinSessionKeyring, keyringId } from './keys.js';
 export { memoryView, mmap, munmap } from './memory.js';
 export {
   fsconfig,

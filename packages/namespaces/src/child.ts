@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { errno as E, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
+import type { ChildFilter } from './containment-ops.js';
 import { type SerializedError, type SpawnStep, serializeError } from './errors.js';
 import type { LaunchConfig } from './protocol.js';
 import type { ChildStepName } from './step-names.js';
@@ -75,6 +76,8 @@ export interface ChildContext {
   // ---- locked mounts ----
   /** The host's procfs, held from before the setup for lock-mounts (nest.ts). */
   hostProc?: number;
+  /** seccomp filters to install (prepared in native memory by the launcher), in order. */
+  readonly filters: readonly ChildFilter[];
   /** Registers an undo for the row being run (set by the runner). */
   defer(undo: Undo): void;
   /** Sets the death signal again where the launch asks for it (an id change clears it). */
@@ -89,12 +92,14 @@ export function newContext(
   hooks: readonly SetupHook[],
   channel: SyncChannel,
   join: JoinFds | undefined,
+  filters: readonly ChildFilter[] = [],
 ): ChildContext {
   return {
     cfg,
     hooks,
     channel,
     join,
+    filters,
     hostPid: 0,
     own: { uid: OVERFLOW_ID, gid: OVERFLOW_ID },
     mapped: false,
@@ -325,7 +330,12 @@ export function execStatus(e: unknown): number {
   return libc.errnoFields(e).code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
-export function execProgram(c: ChildContext): void {
+/**
+ * What the program's process must be before execve, done before the seccomp filter so that a
+ * profile never has to allow it: a session of its own (and its terminal), descriptors 0..keepFds-1
+ * inherited and everything else closed, signals at their defaults.
+ */
+export function prepareExec(c: ChildContext): void {
   const { cfg, channel } = c;
   if (cfg.newSession) {
     libc.setsid();
@@ -338,6 +348,10 @@ export function execProgram(c: ChildContext): void {
   resetSignals();
   // The fd channel and everything else above the channel: closed.
   libc.closeRange(channel.fd + 1, 0xffffffff, 0);
+}
+
+export function execProgram(c: ChildContext): void {
+  const { cfg } = c;
   const path = c.program ?? cfg.argv[0]!;
   try {
     libc.execve(path, cfg.argv, cfg.env);

@@ -5,6 +5,7 @@ export {
   type SetupContext,
   type SetupHook,
 } from './child.js';
+export type { CapabilitySet, CapabilitySets, SeccompOption } from './containment.js';
 export { type SerializedError, SpawnError, type SpawnStep } from './errors.js';
 export { mapIds, rootlessIdMap } from './idmap.js';
 export {

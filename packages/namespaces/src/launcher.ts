@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
+import { type ChildFilter, prepareFilters } from './containment-ops.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
 import { FD_CHUNK, type LaunchConfig, type SetupHookSpec } from './protocol.js';
@@ -136,17 +137,26 @@ async function main(): Promise<number> {
     channel.reportError(serializeError('setup', e));
     return 1;
   }
+  // The seccomp filters into native memory the clone child shares: it installs each with one
+  // system call, last before execve.
+  let filters: ChildFilter[];
+  try {
+    filters = prepareFilters(cfg.seccomp);
+  } catch (e) {
+    channel.reportError(serializeError('launcher', e));
+    return 1;
+  }
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
   try {
     if (cfg.join) {
       const join = openJoinFds(cfg.join);
       libc.clone(
-        inChild((ch) => runJoiner(cfg, hooks, ch, join), join),
+        inChild((ch) => runJoiner(cfg, hooks, ch, join, filters), join),
         flags,
       );
     } else {
       libc.clone(
-        inChild((ch) => runChild(cfg, hooks, ch)),
+        inChild((ch) => runChild(cfg, hooks, ch, undefined, filters)),
         flags | cloneFlags(cfg.namespaces),
       );
     }
@@ -209,10 +219,12 @@ function runJoiner(
   hooks: SetupHook[],
   channel: SyncChannel,
   join: JoinFds,
+  filters: ChildFilter[],
 ): number {
   try {
     for (const ns of join.early) libc.setns(ns.fd, ns.flag);
-    if (!join.early.some((ns) => ns.kind === 'pid')) return runChild(cfg, hooks, channel, join);
+    if (!join.early.some((ns) => ns.kind === 'pid'))
+      return runChild(cfg, hooks, channel, join, filters);
     const intermediate = Number(readlinkSync('/proc/self'));
     const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
     // The child appears in the container's pid namespace while it still runs on the launcher's
@@ -223,7 +235,7 @@ function runJoiner(
     // reads /proc/thread-self/syscall, which a non-dumpable process may not open.
     const stackTop = libc.childStackTop();
     libc.prctl(PR.PR_SET_DUMPABLE, 0);
-    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }), flags, {
+    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }, filters), flags, {
       stackTop,
     });
     return 0;

@@ -1,3 +1,4 @@
+import type { LaunchCapabilities, LaunchSeccompFilter } from './containment.js';
 import type { SerializedError, SpawnStep } from './errors.js';
 import { NAMESPACE_KINDS, type NamespaceKind } from './kinds.js';
 import { isSpawnStep } from './step-names.js';
@@ -71,6 +72,15 @@ export interface LaunchConfig {
   // ---- locked mounts ----
   /** Run the program in a nested user namespace, where the setup's mounts are locked. */
   lockMounts?: boolean;
+
+  // -- containment: the rows session-keyring, capabilities, seccomp(-privileged) --
+  /** Join a new anonymous session keyring (KEYCTL_JOIN_SESSION_KEYRING) before the setup. */
+  newSessionKeyring: boolean;
+  /** The program's capability sets; absent: the child's are left as the kernel gives them. */
+  capabilities?: LaunchCapabilities;
+  /** seccomp filters installed in order, last before execve; absent: none. */
+  seccomp?: LaunchSeccompFilter[];
+  // -- end of containment --
 }
 
 /** At most this many descriptors per SCM_RIGHTS message on the fd channel (the kernel's limit is 253). */
@@ -183,6 +193,26 @@ export function checkLaunchConfig(v: unknown): LaunchConfig {
   bool(c.newSession, 'newSession');
   optional(c, 'controllingTerminal', int);
   optional(c, 'lockMounts', bool);
+  // -- containment --
+  bool(c.newSessionKeyring, 'newSessionKeyring');
+  if (c.capabilities !== undefined) {
+    const caps = obj(c.capabilities, 'capabilities');
+    for (const k of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) {
+      if (!/^0x[0-9a-f]{1,16}$/.test(str(caps[k], `capabilities ${k}`)))
+        bad(`capabilities ${k} is not a hex mask`);
+    }
+    int(caps.lastCap, 'capabilities lastCap');
+  }
+  if (c.seccomp !== undefined) {
+    if (!Array.isArray(c.seccomp)) bad('seccomp is not an array');
+    for (const f of c.seccomp) {
+      const filter = obj(f, 'seccomp filter');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(str(filter.bpf, 'seccomp bpf')))
+        bad('seccomp bpf is not base64');
+      int(filter.flags, 'seccomp flags');
+    }
+  }
+  // -- end of containment --
   return c as unknown as LaunchConfig;
 }
 

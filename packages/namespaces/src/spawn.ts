@@ -2,6 +2,12 @@ import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
+import {
+  type CapabilitySets,
+  capabilityConfig,
+  type SeccompOption,
+  seccompPlan,
+} from './containment.js';
 import { SpawnError, spawnError } from './errors.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
@@ -53,7 +59,11 @@ export interface SpawnOptions {
   noNewPrivileges?: boolean;
   /** Kill the program when this process dies (default true). */
   dieWithParent?: boolean;
-  /** Make the program a session leader; with `controllingTerminal`, that descriptor (0-2 or an extra one) becomes its terminal. */
+  /**
+   * Make the program a session leader (default true): the caller's terminal is then not its
+   * controlling terminal, so it cannot push input into it (TIOCSTI). With `controllingTerminal`,
+   * that descriptor (0-2 or an extra one, a pty of its own) becomes its terminal.
+   */
   newSession?: boolean;
   controllingTerminal?: number;
   // ---- locked mounts ----
@@ -64,6 +74,21 @@ export interface SpawnOptions {
    * them, nor mount a proc. Root inside can still set the hostname and mount a tmpfs.
    */
   lockMounts?: boolean;
+  // -- containment --
+  /** Give the program a new session keyring of its own, not the caller's (default true). */
+  newSessionKeyring?: boolean;
+  /**
+   * The program's bounding, effective, permitted, inheritable and ambient capability sets (as
+   * an OCI runtime's `process.capabilities`: a set left out is empty). Default: untouched (root
+   * inside keeps every capability of its user namespace).
+   */
+  capabilities?: CapabilitySets;
+  /**
+   * Its seccomp filter: `{ profile }` (compiled here), `{ bpf, flags }` or `'unconfined'`.
+   * Default, and beside a profile: the terminal guard (TIOCSTI and TIOCLINUX denied).
+   */
+  seccomp?: SeccompOption;
+  // -- end of containment --
   /** Deadline of each handshake step (default 10 s); the setup hooks get `setupTimeoutMs` (default 60 s). */
   timeoutMs?: number;
   setupTimeoutMs?: number;
@@ -97,7 +122,19 @@ const DEFAULT_NAMESPACES: NamespaceKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc']
 
 /** Validates the options and turns them into the launcher's config (pure). */
 export function launchConfig(options: SpawnOptions): LaunchConfig {
-  const fail = (message: string) => new SpawnError({ step: 'options', message });
+  const { cfg, compile } = checkedConfig(options);
+  compile();
+  return cfg;
+}
+
+/**
+ * launchConfig in two parts: everything checked (a bad option fails here, before anything
+ * starts), and `compile()`, which completes the config with the seccomp programs: spawn runs it
+ * while the launcher starts, on the other core.
+ */
+function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () => void } {
+  const fail = (message: string, cause?: unknown) =>
+    new SpawnError({ step: 'options', message }, cause !== undefined ? { cause } : undefined);
   if (
     !Array.isArray(options.argv) ||
     options.argv.length === 0 ||
@@ -171,8 +208,20 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
     dieWithParent: options.dieWithParent ?? true,
     keepFds,
     fdChannel: keepFds + 1,
-    newSession: options.newSession ?? options.controllingTerminal !== undefined,
+    newSession: options.newSession ?? true,
+    newSessionKeyring: options.newSessionKeyring ?? true,
   };
+  if (options.newSession === false && options.controllingTerminal !== undefined)
+    throw fail('controllingTerminal needs newSession');
+  // -- containment --
+  const caps = capabilityConfig(options.capabilities, fail);
+  if (caps) cfg.capabilities = caps;
+  const seccomp = seccompPlan(options.seccomp, caps ? BigInt(caps.bounding) : undefined, fail);
+  const compile = () => {
+    const filters = seccomp.compile();
+    if (filters.length > 0) cfg.seccomp = filters;
+  };
+  // -- end of containment --
   if (options.hostname !== undefined) cfg.hostname = options.hostname;
   if (options.domainname !== undefined) cfg.domainname = options.domainname;
   if (options.uid !== undefined) cfg.uid = options.uid;
@@ -181,7 +230,7 @@ export function launchConfig(options: SpawnOptions): LaunchConfig {
   if (options.controllingTerminal !== undefined)
     cfg.controllingTerminal = options.controllingTerminal;
   cfg.lockMounts = options.lockMounts ?? true;
-  return cfg;
+  return { cfg, compile };
 }
 
 function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec] {
@@ -196,7 +245,8 @@ function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec]
  */
 export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
   try {
-    return start(launchConfig(options), options);
+    const { cfg, compile } = checkedConfig(options);
+    return start(cfg, options, compile);
   } catch (e) {
     // Bad options reject, as every other failure does, rather than throw from the call.
     return Promise.reject(e);
@@ -243,19 +293,20 @@ export function enter(pid: number, options: EnterOptions): Promise<NamespacedPro
         : spawnError('join', e),
     );
   }
-  let cfg: LaunchConfig;
+  let checked: ReturnType<typeof checkedConfig>;
   try {
-    cfg = launchConfig({ ...options, namespaces: [] });
+    checked = checkedConfig({ ...options, namespaces: [] });
   } catch (e) {
     return Promise.reject(e);
   }
-  cfg.join = { pid, namespaces: kinds };
-  return start(cfg, options);
+  checked.cfg.join = { pid, namespaces: kinds };
+  return start(checked.cfg, options, checked.compile);
 }
 
 async function start(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
+  compile: () => void,
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const stdio = stdioOf(options.stdio);
@@ -309,6 +360,8 @@ async function start(
   };
 
   try {
+    // The seccomp programs, compiled while the launcher starts (a pooled one is waiting).
+    compile();
     if (pooled) send({ t: 'fds', count: cfg.keepFds });
     send({ t: 'config', config: cfg });
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));

@@ -11,15 +11,18 @@
  * root), and `lock-user` only then gives up the way back: the point of no return. Rows after it
  * cannot be undone and must not fail for anything but a bug (prctl) or the exec itself.
  *
- * To add a row (a new session keyring, a nested user namespace, seccomp, capability sets,
- * loopback): put its data in LaunchConfig (launchConfig() in spawn.ts maps an option to it, and
- * checkLaunchConfig() in protocol.ts checks it), its operation in a module of its own, and one
- * row here at the place where it must happen, with `when` reading its config.
+ * To add a row (a nested user namespace, loopback): put its data in LaunchConfig (launchConfig()
+ * in spawn.ts maps an option to it, and checkLaunchConfig() in protocol.ts checks it), its
+ * operation in a module of its own, and one row here at the place where it must happen, with
+ * `when` reading its config. The containment rows (session keyring, seccomp, capability sets)
+ * are marked as such; their operations are in containment-ops.ts.
  */
 
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
 import * as nest from './nest.js';
+import type { ChildFilter } from './containment-ops.js';
+import * as containment from './containment-ops.js';
 import type { LaunchConfig } from './protocol.js';
 import type { ChildStepName } from './step-names.js';
 import type { SyncChannel } from './sync-channel.js';
@@ -64,9 +67,27 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   // ---- end of locked mounts, 1 of 2 ----
   // Root inside, where root is mapped: files the hooks create belong to root inside.
   { name: 'become-root', when: (c) => c.mapped, run: ops.becomeRoot },
+  // -- containment (session keyring) --
+  // A session keyring of its own, not the caller's (where a login keeps the user's keys).
+  {
+    name: 'session-keyring',
+    when: (c) => c.cfg.newSessionKeyring,
+    run: containment.joinNewSessionKeyring,
+  },
+  // -- end of containment --
   { name: 'hostname', run: ops.setHostname },
   // The caller's setup hooks, in order (mounts, pivot_root, a terminal…); each may return an undo.
   { name: 'setup', run: ops.runHooks },
+  // -- containment (seccomp without no_new_privs) --
+  // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: installed
+  // here, while the child is still root inside with every capability (as runc does); what
+  // follows, down to execve, then runs filtered.
+  {
+    name: 'seccomp-privileged',
+    when: (c) => c.filters.length > 0 && !c.cfg.noNewPrivileges,
+    run: containment.installSeccomp,
+  },
+  // -- end of containment --
   // The final uid, gid and groups, with root kept as the saved ids: the way back for the undos.
   {
     name: 'switch-user',
@@ -91,10 +112,21 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   // The saved ids become the final ones: root (and every capability) is gone for good.
   {
     name: 'lock-user',
-    when: (c) => c.mapped,
+    when: (c) => c.mapped && c.cfg.capabilities === undefined,
     run: ops.lockUser,
     pointOfNoReturn: true,
   },
+  // -- containment (capability sets) --
+  // With capability sets, this row is the point of no return in place of lock-user: the bounding
+  // set reduced, the final ids taken under keep-caps, then effective, permitted, inheritable
+  // and ambient set.
+  {
+    name: 'capabilities',
+    when: (c) => c.cfg.capabilities !== undefined,
+    run: containment.applyCapabilitySets,
+    pointOfNoReturn: true,
+  },
+  // -- end of containment --
   {
     name: 'no-new-privs',
     when: (c) => c.cfg.noNewPrivileges,
@@ -102,7 +134,17 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   },
   // Tell the parent; it kills the launcher (whose memory this child still runs on), then says exec.
   { name: 'ready', run: ops.waitExec },
-  // setsid and the terminal, descriptors into place, signals to default, execve.
+  // setsid and the terminal, descriptors into place, signals to default.
+  { name: 'prepare-exec', run: ops.prepareExec },
+  // -- containment (seccomp) --
+  // The filters, last before execve (after no_new_privs, which lets the kernel take them from
+  // any user): only execve itself runs filtered.
+  {
+    name: 'seccomp',
+    when: (c) => c.filters.length > 0 && c.cfg.noNewPrivileges,
+    run: containment.installSeccomp,
+  },
+  // -- end of containment --
   { name: 'exec', run: ops.execProgram, status: ops.execStatus },
 ];
 
@@ -141,8 +183,9 @@ export function runChild(
   hooks: readonly SetupHook[],
   channel: SyncChannel,
   join?: JoinFds,
+  filters: readonly ChildFilter[] = [],
 ): number {
-  return runSteps(CHILD_STEPS, ops.newContext(cfg, hooks, channel, join));
+  return runSteps(CHILD_STEPS, ops.newContext(cfg, hooks, channel, join, filters));
 }
 
 export type { ChildStepName };

@@ -20,7 +20,8 @@ describe('launchConfig (pure)', () => {
       dieWithParent: true,
       keepFds: 3,
       fdChannel: 4,
-      newSession: false,
+      newSession: true,
+      newSessionKeyring: true,
     });
     expect(cfg.searchPath).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   });
@@ -172,5 +173,88 @@ describe('launcher pools: bad options', () => {
     for (const size of [0, -1, 1.5, Number.NaN]) {
       expect(() => createLauncherPool({ size })).toThrow(`options: bad pool size ${size}`);
     }
+  });
+});
+
+describe('launchConfig: containment options', () => {
+  const refuse = (options: Parameters<typeof launchConfig>[0]) => {
+    try {
+      launchConfig(options);
+    } catch (e) {
+      expect(e).toBeInstanceOf(SpawnError);
+      expect((e as SpawnError).step).toBe('options');
+      return (e as SpawnError).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('gives a new session, a new session keyring and the terminal guard by default', () => {
+    const cfg = launchConfig({ argv: ['sh'] });
+    expect(cfg.newSession).toBe(true);
+    expect(cfg.newSessionKeyring).toBe(true);
+    expect(cfg.seccomp).toHaveLength(1);
+    expect(cfg.capabilities).toBeUndefined();
+    const bare = launchConfig({ argv: ['sh'], seccomp: 'unconfined', newSessionKeyring: false });
+    expect(bare.seccomp).toBeUndefined();
+    expect(bare.newSessionKeyring).toBe(false);
+  });
+
+  it('maps capability sets to hex masks, by name, number or mask', () => {
+    const cfg = launchConfig({
+      argv: ['sh'],
+      capabilities: {
+        bounding: ['CAP_CHOWN', 'net_raw', 21],
+        permitted: ['chown', 'cap_net_raw'],
+        effective: ['chown'],
+        inheritable: 1n << 13n,
+        ambient: ['NET_RAW'],
+      },
+    });
+    expect(cfg.capabilities).toMatchObject({
+      bounding: `0x${((1n << 0n) | (1n << 13n) | (1n << 21n)).toString(16)}`,
+      permitted: '0x2001',
+      effective: '0x1',
+      inheritable: '0x2000',
+      ambient: '0x2000',
+    });
+  });
+
+  it.each([
+    [{ bounding: ['cap_foo'] }, 'capabilities.bounding: unknown capability "cap_foo"'],
+    [{ effective: ['chown'] }, 'effective must be within permitted: cap_chown'],
+    [{ inheritable: ['kill'] }, 'inheritable must be within bounding: cap_kill'],
+    [
+      { bounding: ['kill'], permitted: ['kill'], ambient: ['kill'] },
+      'ambient must be within permitted and inheritable: cap_kill',
+    ],
+    [{ bounding: 1n << 63n }, "has bits beyond this kernel's capabilities"],
+    [{ everything: ['chown'] }, 'unknown set "everything"'],
+  ])('refuses capability sets (%#)', (capabilities, message) => {
+    expect(refuse({ argv: ['sh'], capabilities: capabilities as never })).toContain(message);
+  });
+
+  it('compiles a profile, and refuses a bad one naming the field', () => {
+    const cfg = launchConfig({
+      argv: ['sh'],
+      seccomp: {
+        profile: {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+        },
+      },
+    });
+    expect(cfg.seccomp).toHaveLength(2);
+    expect(
+      refuse({
+        argv: ['sh'],
+        seccomp: { profile: { defaultAction: 'SCMP_ACT_FOO', syscalls: [] } },
+      }),
+    ).toMatch(/^options: seccomp profile: defaultAction: unknown action "SCMP_ACT_FOO"$/);
+    expect(refuse({ argv: ['sh'], seccomp: { bpf: new Uint8Array(5) } })).toContain(
+      'a BPF program is 1 to',
+    );
+    expect(refuse({ argv: ['sh'], seccomp: 'none' as never })).toContain(
+      "seccomp must be 'unconfined', { profile } or { bpf, flags }",
+    );
   });
 });

@@ -67,14 +67,60 @@ describe('the table of the child steps', () => {
     expect(order('chdir')).toBeLessThan(order('resolve'));
     expect(order('resolve')).toBeLessThan(order('lock-user'));
     // Locking the mounts ends the undos too (a locked mount point cannot be removed): it comes
-    // after every check that can fail, before lock-user gives up root.
+    // after every check that can fail, before lock-user (or capabilities) gives up root.
     expect(order('resolve')).toBeLessThan(order('lock-mounts'));
     expect(order('lock-mounts')).toBeLessThan(order('lock-user'));
+    expect(order('lock-mounts')).toBeLessThan(order('capabilities'));
     expect(CHILD_STEPS.filter((s) => s.pointOfNoReturn).map((s) => s.name)).toEqual([
       'lock-mounts',
       'lock-user',
+      'capabilities',
     ]);
     expect(names.at(-1)).toBe('exec');
+  });
+
+  it('takes exactly one point of no return: lock-user, or capabilities when sets are given', () => {
+    const runs = (options: Parameters<typeof launchConfig>[0], mapped: boolean) => {
+      const { c } = fakeContext();
+      const ctx = { ...c, cfg: launchConfig(options), mapped };
+      return CHILD_STEPS.filter((s) => s.pointOfNoReturn && (!s.when || s.when(ctx))).map(
+        (s) => s.name,
+      );
+    };
+    expect(runs({ argv: ['true'], seccomp: 'unconfined' }, true)).toEqual(['lock-user']);
+    expect(
+      runs({ argv: ['true'], seccomp: 'unconfined', capabilities: { bounding: ['chown'] } }, true),
+    ).toEqual(['capabilities']);
+  });
+
+  it('installs seccomp last before exec with no_new_privs, before the final user without', () => {
+    const names = CHILD_STEPS.map((s) => s.name);
+    const order = (n: string) => names.indexOf(n as (typeof names)[number]);
+    expect(order('seccomp')).toBe(names.length - 2);
+    expect(order('no-new-privs')).toBeLessThan(order('seccomp'));
+    expect(order('prepare-exec')).toBeLessThan(order('seccomp'));
+    expect(order('seccomp-privileged')).toBeLessThan(order('switch-user'));
+    const when = (name: string, noNewPrivileges: boolean) => {
+      const { c } = fakeContext();
+      const ctx = {
+        ...c,
+        cfg: launchConfig({ argv: ['true'], noNewPrivileges }),
+        filters: [{ prepared: { address: 0n, length: 0, instructions: 1 }, flags: 0 }],
+      };
+      return CHILD_STEPS.find((s) => s.name === name)!.when!(ctx);
+    };
+    expect([when('seccomp', true), when('seccomp-privileged', true)]).toEqual([true, false]);
+    expect([when('seccomp', false), when('seccomp-privileged', false)]).toEqual([false, true]);
+  });
+
+  it('joins a new session keyring unless asked not to, while still root inside', () => {
+    const names = CHILD_STEPS.map((s) => s.name);
+    expect(names.indexOf('session-keyring')).toBeLessThan(names.indexOf('switch-user'));
+    const step = CHILD_STEPS.find((s) => s.name === 'session-keyring')!;
+    const { c } = fakeContext();
+    expect(step.when!(c)).toBe(true);
+    const off = { ...c, cfg: launchConfig({ argv: ['true'], newSessionKeyring: false }) };
+    expect(step.when!(off)).toBe(false);
   });
 
   it('undoes in reverse order when a step fails, and reports the step with errno fields', () => {

@@ -34,6 +34,7 @@ export {
   parseKernelVersion,
   validateProfile,
 } from './profile.js';
+export { terminalGuardProfile } from './terminal.js';
 export {
   ACTIONS,
   FLAGS,

@@ -813,6 +813,8 @@ export const linuxX64 = {
   },
   ioctl: {
     TIOCSCTTY: 0x540e,
+    TIOCSTI: 0x5412,
+    TIOCLINUX: 0x541c,
     TIOCNOTTY: 0x5422,
     TIOCGPGRP: 0x540f,
     TIOCSPGRP: 0x5410,
@@ -951,6 +953,17 @@ export const linuxX64 = {
   termios: {
     VEOF: 4,
     NCCS: 19,
+  },
+  keyctl: {
+    KEY_SPEC_THREAD_KEYRING: -1,
+    KEY_SPEC_PROCESS_KEYRING: -2,
+    KEY_SPEC_SESSION_KEYRING: -3,
+    KEY_SPEC_USER_KEYRING: -4,
+    KEY_SPEC_USER_SESSION_KEYRING: -5,
+    KEYCTL_GET_KEYRING_ID: 0,
+    KEYCTL_JOIN_SESSION_KEYRING: 1,
+    KEYCTL_DESCRIBE: 6,
+    KEYCTL_SETPERM: 5,
   },
   struct: {
     clone_args: {
