@@ -10,7 +10,12 @@ describe('clonePaused', () => {
     // A copy of this process, sleeping (S) in pause: it ran no JavaScript, which would crash it.
     const state = () => /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     let s = state();
-    for (let i = 0; i < 1000 && s === 'R'; i++) s = state();
+    // Until it sleeps: on a loaded machine it may not have been scheduled yet.
+    const deadline = Date.now() + 5000;
+    while (s === 'R' && Date.now() < deadline) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      s = state();
+    }
     expect(s).toBe('S');
     expect(waitpid(pid, wait.WNOHANG).pid).toBe(0);
     kill(pid, signal.SIGKILL);

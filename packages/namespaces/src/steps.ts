@@ -20,9 +20,9 @@
 
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
-import * as nest from './nest.js';
 import type { ChildFilter } from './containment-ops.js';
 import * as containment from './containment-ops.js';
+import * as nest from './nest.js';
 import type { LaunchConfig } from './protocol.js';
 import type { ChildStepName } from './step-names.js';
 import type { SyncChannel } from './sync-channel.js';

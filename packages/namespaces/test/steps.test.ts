@@ -79,7 +79,7 @@ describe('the table of the child steps', () => {
     expect(names.at(-1)).toBe('exec');
   });
 
-  it('takes exactly one point of no return: lock-user, or capabilities when sets are given', () => {
+  it('locks the mounts, then takes one more point of no return: lock-user, or capabilities when sets are given', () => {
     const runs = (options: Parameters<typeof launchConfig>[0], mapped: boolean) => {
       const { c } = fakeContext();
       const ctx = { ...c, cfg: launchConfig(options), mapped };
@@ -87,10 +87,16 @@ describe('the table of the child steps', () => {
         (s) => s.name,
       );
     };
-    expect(runs({ argv: ['true'], seccomp: 'unconfined' }, true)).toEqual(['lock-user']);
+    expect(runs({ argv: ['true'], seccomp: 'unconfined' }, true)).toEqual([
+      'lock-mounts',
+      'lock-user',
+    ]);
+    expect(runs({ argv: ['true'], seccomp: 'unconfined', lockMounts: false }, true)).toEqual([
+      'lock-user',
+    ]);
     expect(
       runs({ argv: ['true'], seccomp: 'unconfined', capabilities: { bounding: ['chown'] } }, true),
-    ).toEqual(['capabilities']);
+    ).toEqual(['lock-mounts', 'capabilities']);
   });
 
   it('installs seccomp last before exec with no_new_privs, before the final user without', () => {
