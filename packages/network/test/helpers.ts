@@ -25,6 +25,7 @@ export interface Spec {
   ports?: string[];
   uid?: number;
   hold?: boolean;
+  lockMounts?: false;
 }
 
 /** Runs the fixture as the test user until the container exits; its final report. */
