@@ -15,6 +15,7 @@ import {
 } from '@rootless-ts/namespaces';
 import { NetworkError } from '@rootless-ts/network';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
+import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
 import {
   ContainerNetwork,
   checkNeedsRoot,
@@ -69,10 +70,15 @@ export async function runContainer(
     if (req.root !== undefined) checkRoot(req.root);
     plan = planRun(req, {
       idmap: idmap.plan,
-      userDb: readUserDb(req.root),
+      userDb: req.image?.overlay ? readUserDbInLayers(req.image.layers) : readUserDb(req.root),
       hostname: osHostname(),
       ...(process.env.TERM !== undefined ? { term: process.env.TERM } : {}),
-      isDir: (p) => (req.root !== undefined ? isDirInRoot(req.root, p) : isHostDir(p)),
+      isDir: (p) =>
+        req.image?.overlay
+          ? isDirInLayers(req.image.layers, p)
+          : req.root !== undefined
+            ? isDirInRoot(req.root, p)
+            : isHostDir(p),
       hookModule: hookModulePath(),
       ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
       network: { private: chosen.mode !== 'host', setup: net.setup, ...files },

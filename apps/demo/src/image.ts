@@ -1,0 +1,396 @@
+/**
+ * Images in the `rootless` command: `pull`, `images`, `rmi`, and `run IMAGE`. The work is done by
+ * @rootless-ts/image (sources: registries, OCI layouts, archives) and @rootless-ts/store (verified
+ * blobs, layers extracted once, a container's writable layer); this module chooses, reports and
+ * cleans up. Loaded only when an image is involved: a `rootless run` on host files or `--root`
+ * never pays for it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  formatReference,
+  ImageError,
+  type ImageSource,
+  openSource,
+  parseSourceSpec,
+  type SourceOptions,
+  withDefaultTag,
+} from '@rootless-ts/image';
+import {
+  defaultStoreRoot,
+  formatImageTable,
+  openStore,
+  type PreparedContainer,
+  type PullProgress,
+  progressLine,
+  type Store,
+  StoreError,
+} from '@rootless-ts/store';
+import type { SingleBar } from 'cli-progress';
+import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
+import { applyImageConfig, type ImageRunConfig } from './image-config.js';
+import { type ParseContext, parseRunRequest, type RawRunOptions } from './options.js';
+import { runContainer, say } from './run.js';
+
+/** Options of `pull` (and of `run` when it pulls), as podman spells them. */
+export interface RawPullOptions {
+  tlsVerify?: string | boolean;
+  platform?: string;
+  authfile?: string;
+  creds?: string;
+}
+
+export interface RawImageRunOptions extends RawRunOptions, RawPullOptions {
+  entrypoint?: string;
+}
+
+const TRANSPORT = /^(docker:\/\/|oci:|oci-archive:|docker-archive:)/;
+
+/** `--tls-verify`, `--tls-verify=true|false` (podman's boolean flag). */
+export function parseTlsVerify(v: string | boolean | undefined): boolean | undefined {
+  if (v === undefined || typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new RootlessError('--tls-verify', `"${v}" is not true or false`);
+}
+
+/** `--creds USER[:PASSWORD]` (podman's spelling). */
+export function parseCreds(v: string): { username: string; password: string } {
+  const colon = v.indexOf(':');
+  const username = colon < 0 ? v : v.slice(0, colon);
+  if (username === '') throw new RootlessError('--creds', 'expected USER:PASSWORD');
+  return { username, password: colon < 0 ? '' : v.slice(colon + 1) };
+}
+
+export function sourceOptions(raw: RawPullOptions): SourceOptions {
+  const o: SourceOptions = {};
+  const tls = parseTlsVerify(raw.tlsVerify);
+  if (tls !== undefined) o.tlsVerify = tls;
+  if (raw.platform !== undefined) o.platform = raw.platform;
+  if (raw.authfile !== undefined) o.authFile = raw.authfile;
+  if (raw.creds !== undefined) o.credentials = parseCreds(raw.creds);
+  return o;
+}
+
+/**
+ * The name an image is stored under: a registry reference fully qualified with its default tag
+ * (`alpine` → `docker.io/library/alpine:latest`), the other transports as written with absolute
+ * paths (`oci:/abs/dir:tag`), which is what the sources call themselves.
+ */
+export function storeName(spec: string, cwd = process.cwd()): string {
+  const s = parseSourceSpec(spec, cwd);
+  if (s.transport === 'docker') return formatReference(withDefaultTag(s.reference));
+  return `${s.transport}:${s.path}${s.ref !== undefined ? `:${s.ref}` : ''}`;
+}
+
+/**
+ * Whether `rootless run`'s first positional names an image rather than a command on the host's
+ * files (the behaviour without `--root` before images existed). Decided without a download:
+ * 1. a transport prefix (`docker://`, `oci:`, `oci-archive:`, `docker-archive:`): an image;
+ * 2. a path (`/bin/sh`, `./x`) or something that is no image reference: a command;
+ * 3. an image of that name in the store: the image;
+ * 4. a reference with a registry or a tag or digest (`localhost:5000/a`, `alpine:3`, `x@sha256:…`,
+ *    `quay.io/x`): an image;
+ * 5. a program found on the host's PATH (`sh`, `id`): the command, as before;
+ * 6. anything else that parses as a reference (`alpine`): an image, pulled.
+ */
+export function isImageArgument(
+  arg: string,
+  env: { inStore(name: string): boolean; onPath(name: string): boolean },
+): boolean {
+  if (TRANSPORT.test(arg)) return true;
+  if (arg.startsWith('/') || arg.startsWith('.')) return false;
+  let name: string;
+  try {
+    name = storeName(arg);
+  } catch {
+    return false;
+  }
+  if (env.inStore(name)) return true;
+  if (/[:@/]/.test(arg)) return true;
+  if (env.onPath(arg)) return false;
+  return true;
+}
+
+/** A program of that name in one of the host's PATH directories. */
+export function onHostPath(name: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(':').some((d) => d !== '' && existsSync(join(d, name)));
+}
+
+/** Whether the default store has an image of that name (without loading it when there is none). */
+export function inDefaultStore(name: string): boolean {
+  const root = defaultStoreRoot();
+  if (!existsSync(join(root, 'images.json'))) return false;
+  try {
+    openStore({ root }).get(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One line for an image or store failure (its messages name the image or file already). */
+function imageFailure(e: unknown, what: string): RootlessError {
+  if (e instanceof RootlessError) return e;
+  if (e instanceof ImageError || e instanceof StoreError) return new RootlessError(what, e.message);
+  return new RootlessError(what, { cause: e });
+}
+
+/** Progress on stderr: bars on a terminal (cli-progress), else one plain line per layer step. */
+async function progressReporter(): Promise<{
+  onProgress: (p: PullProgress) => void;
+  stop(): void;
+}> {
+  if (!process.stderr.isTTY) {
+    return {
+      onProgress: (p) => {
+        const line = progressLine(p);
+        if (line !== undefined) say(line);
+      },
+      stop() {},
+    };
+  }
+  const { MultiBar, Presets } = await import('cli-progress');
+  const multi = new MultiBar(
+    {
+      stream: process.stderr,
+      format: '{id} {phase} [{bar}] {value_h}/{total_h}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      autopadding: true,
+      formatValue: (v, _o, type) =>
+        type === 'value' || type === 'total' ? `${(v / 1e6).toFixed(1)} MB` : String(v),
+    },
+    Presets.shades_classic,
+  );
+  const bars = new Map<string, SingleBar>();
+  return {
+    onProgress: (p) => {
+      const id = p.layer.replace(/^sha256:/, '').slice(0, 12);
+      let bar = bars.get(p.layer);
+      if (!bar) {
+        bar = multi.create(p.total, 0, { id, phase: p.phase });
+        bars.set(p.layer, bar);
+      }
+      const value = p.phase === 'done' || p.phase === 'exists' ? p.total : p.bytes;
+      bar.update(value, { id, phase: p.phase.padEnd(11) });
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+/**
+ * Ctrl-C or SIGTERM while pulling or preparing: abort the work (the store keeps nothing it would
+ * trust), then end with 128+N as a shell would report the signal.
+ */
+function interruptible(): { signal: AbortSignal; caught(): number | undefined; stop(): void } {
+  const ac = new AbortController();
+  let caught: number | undefined;
+  const numbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+  const handler = (name: NodeJS.Signals) => {
+    caught ??= numbers[name];
+    ac.abort(new Error(`interrupted by ${name}`));
+  };
+  for (const s of Object.keys(numbers)) process.on(s, handler);
+  return {
+    signal: ac.signal,
+    caught: () => caught,
+    stop: () => {
+      for (const s of Object.keys(numbers)) process.off(s, handler);
+    },
+  };
+}
+
+/** Pulls `spec` into the store, printing podman's lines and progress on stderr. */
+export async function pullInto(
+  store: Store,
+  spec: string,
+  raw: RawPullOptions,
+  signal?: AbortSignal,
+): Promise<{ name: string; configDigest: string }> {
+  let source: ImageSource;
+  try {
+    source = openSource(spec, sourceOptions(raw));
+  } catch (e) {
+    throw imageFailure(e, spec);
+  }
+  say(`Trying to pull ${source.name}...`);
+  const progress = await progressReporter();
+  try {
+    const r = await store.pull(source, {
+      onProgress: progress.onProgress,
+      ...(signal ? { signal } : {}),
+    });
+    progress.stop();
+    return { name: r.name, configDigest: r.configDigest };
+  } catch (e) {
+    progress.stop();
+    throw imageFailure(e, spec);
+  } finally {
+    await source.close().catch(() => {});
+  }
+}
+
+/** `rootless pull`: the image's id on stdout, as podman prints it. */
+export async function pullCommand(spec: string, raw: RawPullOptions): Promise<number> {
+  const guard = interruptible();
+  try {
+    const r = await pullInto(openStore(), spec, raw, guard.signal);
+    process.stdout.write(`${r.configDigest.replace(/^sha256:/, '')}\n`);
+    return 0;
+  } catch (e) {
+    const n = guard.caught();
+    if (n !== undefined) return 128 + n;
+    say(errorLine(e));
+    return SETUP_FAILED;
+  } finally {
+    guard.stop();
+  }
+}
+
+/** `rootless images`: podman's table. */
+export function imagesCommand(): number {
+  const root = defaultStoreRoot();
+  const list = existsSync(join(root, 'images.json')) ? openStore({ root }).list() : [];
+  for (const line of formatImageTable(list)) process.stdout.write(`${line}\n`);
+  return 0;
+}
+
+/** The store's name for what the user typed, or the text itself (an id, a digest). */
+function lookupName(ref: string): string {
+  try {
+    return storeName(ref);
+  } catch {
+    return ref;
+  }
+}
+
+/** `rootless rmi [-f] REF...`: podman's `Untagged:` / `Deleted:` lines; 125 if any failed. */
+export async function rmiCommand(refs: string[], opts: { force?: boolean }): Promise<number> {
+  const store = openStore();
+  let status = 0;
+  for (const ref of refs) {
+    try {
+      let name = lookupName(ref);
+      try {
+        store.get(name);
+      } catch {
+        name = ref; // an id prefix or a digest
+      }
+      const r = await store.remove(name, { force: opts.force ?? false });
+      for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
+      for (const d of r.deleted) process.stdout.write(`Deleted: ${d.replace(/^sha256:/, '')}\n`);
+    } catch (e) {
+      say(errorLine(imageFailure(e, ref)));
+      status = SETUP_FAILED;
+    }
+  }
+  return status;
+}
+
+/** Removes containers whose `rootless` process is gone (SIGKILLed, or the machine crashed). */
+async function reapStale(store: Store): Promise<void> {
+  for (const c of store.containers()) {
+    let alive = true;
+    try {
+      process.kill(c.pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await store.removeContainer(c.id).catch(() => {});
+  }
+}
+
+/**
+ * `rootless run [options] IMAGE [COMMAND [ARG...]]`: pull when missing (always re-read for the
+ * `oci:` and archive transports, which are files that may have changed; their layers are found
+ * in the store), give the container its own writable layer, run it, remove the layer when the
+ * container has ended, whatever the way.
+ */
+export async function runImage(
+  image: string,
+  args: string[],
+  raw: RawImageRunOptions,
+  ctx: ParseContext,
+): Promise<number> {
+  const guard = interruptible();
+  let prepared: PreparedContainer | undefined;
+  try {
+    let store: Store;
+    let name: string;
+    let applied: ReturnType<typeof applyImageConfig>;
+    let req: ReturnType<typeof parseRunRequest>;
+    try {
+      name = storeName(image, ctx.cwd);
+      store = openStore();
+      let have = false;
+      if (!TRANSPORT.test(image) || image.startsWith('docker://')) {
+        try {
+          store.get(name);
+          have = true;
+        } catch {
+          have = false;
+        }
+      }
+      if (!have) name = (await pullInto(store, image, raw, guard.signal)).name;
+      const stored = store.get(name);
+      applied = applyImageConfig(image, stored.config.config as ImageRunConfig | undefined, {
+        args,
+        ...(raw.entrypoint !== undefined ? { entrypoint: raw.entrypoint } : {}),
+        ...(raw.user !== undefined ? { user: raw.user } : {}),
+        ...(raw.workdir !== undefined ? { workdir: raw.workdir } : {}),
+      });
+      // Parsed as with --root (volumes need a root): the root itself is set once prepared.
+      req = parseRunRequest(
+        {
+          ...raw,
+          root: store.root,
+          workdir: applied.workdir,
+          ...(applied.user !== undefined ? { user: applied.user } : {}),
+        },
+        applied.command,
+        ctx,
+      );
+      req.env = [...applied.env, ...req.env];
+      await reapStale(store);
+      const id = randomBytes(16).toString('hex');
+      prepared = await store.prepareContainer(name, { id });
+      if (prepared.fallbackReason) {
+        say(`rootless: warning: ${prepared.fallbackReason}: using a copy of the image's layers`);
+      }
+      req.root = prepared.mergedHint;
+      req.image = { layers: [...prepared.lowerdirs] };
+      if (prepared.mode === 'overlay') {
+        req.image.overlay = {
+          lowerdirs: [...prepared.lowerdirs].reverse(),
+          upperdir: prepared.upperdir!,
+          workdir: prepared.workdir!,
+        };
+      }
+    } catch (e) {
+      const n = guard.caught();
+      if (n !== undefined) return 128 + n;
+      say(errorLine(imageFailure(e, image)));
+      return SETUP_FAILED;
+    }
+    const early = guard.caught();
+    if (early !== undefined) return 128 + early;
+    // While the container runs, runContainer forwards signals to it.
+    guard.stop();
+    const status = await runContainer(req);
+    return status;
+  } finally {
+    guard.stop();
+    if (prepared) {
+      // A second Ctrl-C must not stop the removal of the writable layer.
+      const ignore = () => {};
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, ignore);
+      await prepared
+        .cleanup()
+        .catch((e) => say(errorLine(imageFailure(e, 'removing the container'))));
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, ignore);
+    }
+  }
+}
