@@ -23,8 +23,8 @@ export interface AppliedImageConfig {
   command: string[];
   /** The image's Env as pairs, in order (the `-e` values come after them and win). */
   env: Array<[string, string]>;
-  /** The image's User unless `-u` was given. */
-  user?: string;
+  /** `-u`, else the image's User, else root (`0`). */
+  user: string;
   /** `-w`, else the image's WorkingDir, else `/` (podman's default for images). */
   workdir: string;
 }
@@ -66,12 +66,12 @@ export function applyImageConfig(
     const eq = kv.indexOf('=');
     if (eq > 0) env.push([kv.slice(0, eq), kv.slice(eq + 1)]);
   }
-  const out: AppliedImageConfig = {
+  const out: Omit<AppliedImageConfig, 'user'> & { user?: string } = {
     command,
     env,
     workdir: o.workdir ?? (c.WorkingDir !== undefined && c.WorkingDir !== '' ? c.WorkingDir : '/'),
   };
-  const user = o.user ?? (c.User !== undefined && c.User !== '' ? c.User : undefined);
-  if (user !== undefined) out.user = user;
-  return out;
+  // Root by default, as podman runs an image whose config names no user.
+  const user = o.user ?? (c.User !== undefined && c.User !== '' ? c.User : '0');
+  return { ...out, user };
 }

@@ -348,7 +348,7 @@ export async function runImage(
           ...raw,
           root: store.root,
           workdir: applied.workdir,
-          ...(applied.user !== undefined ? { user: applied.user } : {}),
+          user: applied.user,
         },
         applied.command,
         ctx,

@@ -326,58 +326,30 @@ async function run(user: TestUser, cmd: string, args: string[], cwd?: string): P
 /**
  * Builds a small OCI layout as the user with umoci from busybox-static: layer 1 has
  * /bin/busybox, /bin/sh → busybox, /etc/passwd, /etc/group, /etc/motd and /gone; layer 2 is a
- * whiteout of /gone and adds /hello.txt. The config sets Entrypoint ["/bin/sh","-c"], Cmd
+ * whiteout of /gone; layer 3 adds /hello.txt. The config sets Entrypoint ["/bin/sh","-c"], Cmd
  * ["echo hello from the image"], Env GREETING=hello, WorkingDir /work, User 1000:1000.
  */
 export async function buildTestImages(user: TestUser, dir: string): Promise<TestImages> {
   need('/usr/bin/umoci', 'the umoci package');
   need(BUSYBOX, 'the busybox-static package');
   const layout = join(dir, 'layout');
-  const stage = join(dir, 'stage');
   const tag = 'busybox';
   await run(user, 'umoci', ['init', '--layout', layout]);
   await run(user, 'umoci', ['new', '--image', `${layout}:${tag}`]);
-  await run(user, 'mkdir', [
-    '-p',
-    `${stage}/rootfs/bin`,
-    `${stage}/rootfs/etc`,
-    `${stage}/rootfs/work`,
-    `${stage}/layer2`,
-  ]);
-  await run(user, 'cp', [BUSYBOX, `${stage}/rootfs/bin/busybox`]);
-  await run(user, 'ln', ['-s', 'busybox', `${stage}/rootfs/bin/sh`]);
-  const files: [string, string][] = [
-    ['rootfs/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/work:/bin/sh\n'],
-    ['rootfs/etc/group', 'root:x:0:\napp:x:1000:\n'],
-    ['rootfs/etc/motd', 'from the first layer\n'],
-    ['rootfs/gone', 'deleted by the second layer\n'],
-    ['layer2/hello.txt', 'hello from the second layer\n'],
-  ];
-  for (const [p, content] of files)
-    await runAs(user, 'sh', ['-c', `cat > "$0"`, join(stage, p)], { input: content });
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    `${stage}/rootfs`,
-    '/',
-  ]);
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    '--whiteout',
-    '/gone',
-  ]);
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    `${stage}/layer2/hello.txt`,
-    '/hello.txt',
+  // Layers are made with unpack/repack: umoci 0.4.7's `insert` writes tars without their
+  // padding and end-of-archive blocks, which a strict reader (the store's) rejects.
+  await addLayers(user, layout, tag, [
+    [
+      'mkdir -p bin etc work',
+      `cp ${BUSYBOX} bin/busybox`,
+      'ln -s busybox bin/sh',
+      "printf 'root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:app:/work:/bin/sh\\n' > etc/passwd",
+      "printf 'root:x:0:\\napp:x:1000:\\n' > etc/group",
+      "echo 'from the first layer' > etc/motd",
+      "echo 'deleted by the second layer' > gone",
+    ],
+    ['rm gone'],
+    ["echo 'hello from the second layer' > hello.txt"],
   ]);
   await run(user, 'umoci', [
     'config',
@@ -411,6 +383,65 @@ export async function buildTestImages(user: TestUser, dir: string): Promise<Test
   const multiTag = 'multi';
   await addIndex(user, layout, multiTag, [tag, otherTag]);
   return { layout, tag, otherTag, otherArchitecture, multiTag };
+}
+
+/**
+ * Adds to the layout of buildTestImages an image tagged `features` with what a store must keep
+ * or honour, as the user with umoci (rootless: the user's files become root's):
+ * layer 1: busybox, /etc, /data/big (51 MiB), /data/a and its hard link /data/a-link, a symlink
+ * /data/sym → a, /data/suid (mode 4755), /opq/old; layer 2: /opq made opaque, holding only
+ * /opq/new. Config: Cmd ["/bin/sh"].
+ */
+export async function buildFeatureImage(
+  user: TestUser,
+  images: TestImages,
+): Promise<{ tag: string; bigSize: number }> {
+  const tag = 'features';
+  const layout = images.layout;
+  const bigSize = 51 * 1024 * 1024;
+  await run(user, 'umoci', ['new', '--image', `${layout}:${tag}`]);
+  await addLayers(user, layout, tag, [
+    [
+      'mkdir -p bin etc data opq',
+      `cp ${BUSYBOX} bin/busybox`,
+      'ln -s busybox bin/sh',
+      "printf 'root:x:0:0:root:/root:/bin/sh\\n' > etc/passwd",
+      "printf 'root:x:0:\\n' > etc/group",
+      `head -c ${bigSize} /dev/urandom > data/big`,
+      'echo linked > data/a',
+      'ln data/a data/a-link',
+      'ln -s a data/sym',
+      'cp bin/busybox data/suid',
+      'chmod 4755 data/suid',
+      'echo old > opq/old',
+    ],
+    // A directory removed and made again in one layer: umoci writes it as opaque.
+    ['rm -r opq', 'mkdir opq', 'echo new > opq/new'],
+  ]);
+  await run(user, 'umoci', ['config', '--image', `${layout}:${tag}`, '--config.cmd', '/bin/sh']);
+  return { tag, bigSize };
+}
+
+/**
+ * Adds one layer per step to the image: the rootfs is unpacked (rootless), each step's shell
+ * commands run in it, and `umoci repack` records the difference (deletions as whiteouts).
+ */
+async function addLayers(
+  user: TestUser,
+  layout: string,
+  tag: string,
+  steps: string[][],
+): Promise<void> {
+  const bundle = `${layout}.bundle-${tag}`;
+  await run(user, 'umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle]);
+  try {
+    for (const step of steps) {
+      await run(user, 'sh', ['-c', `set -e; cd "$0"; ${step.join('; ')}`, join(bundle, 'rootfs')]);
+      await run(user, 'umoci', ['repack', '--image', `${layout}:${tag}`, bundle]);
+    }
+  } finally {
+    await run(user, 'rm', ['-rf', bundle]);
+  }
 }
 
 /** Adds to a layout an OCI index of some of its tags, with their platforms, under a new tag. */
