@@ -330,3 +330,70 @@ describe('rootless rootfs busybox --image', () => {
     expect(host.stderr).toBe('');
   });
 });
+
+describe('the writable layer goes whatever ends the container', () => {
+  /** Starts `rootless run -u 0 IMAGE 'echo ready; sleep 100'` and sends `signal` once ready. */
+  async function signalled(env: Record<string, string>, signal: NodeJS.Signals) {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./helpers.js');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '-u', '0', busybox, 'echo ready; sleep 100'],
+      {
+        uid: user.uid,
+        gid: user.gid,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (d.includes('ready')) child.kill(signal);
+    });
+    return new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  }
+
+  it('SIGTERM to rootless: 143, the container and its layer gone', async () => {
+    const s = newStore();
+    expect((await rootless(['pull', busybox], { env: s.env })).code).toBe(0);
+    const before = snapshot();
+    expect(await signalled(s.env, 'SIGTERM')).toBe(143);
+    expectStoreClean(s.root);
+    await expectNoLeftovers(before);
+  });
+
+  it('SIGKILL to rootless: the next run removes the layer it left', async () => {
+    const s = newStore();
+    expect((await rootless(['pull', busybox], { env: s.env })).code).toBe(0);
+    const before = snapshot();
+    await signalled(s.env, 'SIGKILL');
+    await expectNoLeftovers(before);
+    expect(entries(join(s.root, 'containers'))).toHaveLength(1);
+    const next = await rootless(['run', busybox, 'true'], { env: s.env });
+    expect(next.code).toBe(0);
+    expectStoreClean(s.root);
+  });
+
+  it('volumes work as with --root', async () => {
+    const s = newStore();
+    const shared = join(s.data, 'shared');
+    await runAs(user, 'mkdir', ['-p', shared]);
+    const r = await rootless(
+      [
+        'run',
+        '-u',
+        '0',
+        '-v',
+        `${shared}:/shared:rw`,
+        busybox,
+        'echo in > /shared/f; cat /shared/f',
+      ],
+      {
+        env: s.env,
+      },
+    );
+    expect(r.stdout).toBe('in\n');
+    expect(r.code).toBe(0);
+    const host = await runAs(user, 'cat', [join(shared, 'f')]);
+    expect(host.stdout).toBe('in\n');
+  });
+});
