@@ -72,7 +72,7 @@ const podmanRuntime = runtime ? ['--runtime', runtime] : [];
 const tools = {
   rootless: (round) => {
     const env = { ...process.env, XDG_DATA_HOME: join(work, `rootless-${round}`) };
-    const run = [process.execPath, cli, 'run', '--network', 'none', ref, 'true'];
+    const run = [process.execPath, cli, 'run', '--network', 'none', ref, '/bin/busybox', 'true'];
     return [timed([process.execPath, cli, 'pull', ref], env), timed(run, env), timed(run, env)];
   },
   podman: (round) => {
@@ -86,7 +86,18 @@ const tools = {
       'cgroupfs',
       ...podmanRuntime,
     ];
-    const run = [...base, 'run', '--rm', '--cgroups', 'disabled', '--network', 'none', ref, 'true'];
+    const run = [
+      ...base,
+      'run',
+      '--rm',
+      '--cgroups',
+      'disabled',
+      '--network',
+      'none',
+      ref,
+      '/bin/busybox',
+      'true',
+    ];
     return [
       timed([...base, 'pull', '--quiet', '--tls-verify=false', ref], process.env),
       timed(run, process.env),
@@ -143,6 +154,6 @@ phases.forEach((p, i) => {
   const r = med(samples.rootless.map((s) => s[i]));
   const q = med(samples.podman.map((s) => s[i]));
   console.log(
-    `| ${p} | ${r.toFixed(0)} | ${Number.isNaN(q) ? 'failed' : q.toFixed(0)} | ${Number.isNaN(q) ? '' : (r / q).toFixed(2)} |`,
+    `| ${p} | ${Number.isNaN(r) ? 'failed' : r.toFixed(0)} | ${Number.isNaN(q) ? 'failed' : q.toFixed(0)} | ${Number.isNaN(q) || Number.isNaN(r) ? '' : (r / q).toFixed(2)} |`,
   );
 });
