@@ -130,11 +130,35 @@ export function inDefaultStore(name: string): boolean {
   }
 }
 
-/** One line for an image or store failure (its messages name the image or file already). */
-function imageFailure(e: unknown, what: string): RootlessError {
+/**
+ * One line for an image or store failure: `rootless: pull: <message>` (their messages name the
+ * image or file already), else `rootless: <what>: <the chain of causes>`.
+ */
+function imageFailure(e: unknown, what: string, step = 'pull'): RootlessError {
   if (e instanceof RootlessError) return e;
-  if (e instanceof ImageError || e instanceof StoreError) return new RootlessError(what, e.message);
+  if (e instanceof ImageError || e instanceof StoreError) return new RootlessError(step, e.message);
   return new RootlessError(what, { cause: e });
+}
+
+/**
+ * Whether the store's image of that name is what the file source holds now (same manifest):
+ * then `run` uses it without a pull and without a line about it.
+ */
+async function upToDate(store: Store, name: string, spec: string, raw: RawPullOptions) {
+  let digest: string;
+  try {
+    digest = store.get(name).manifestDigest;
+  } catch {
+    return false;
+  }
+  const source = openSource(spec, sourceOptions(raw));
+  try {
+    return (await source.resolve()).manifestDigest === digest;
+  } catch {
+    return false; // the pull says why
+  } finally {
+    await source.close().catch(() => {});
+  }
 }
 
 /** Progress on stderr: bars on a terminal (cli-progress), else one plain line per layer step. */
@@ -274,16 +298,19 @@ export async function rmiCommand(refs: string[], opts: { force?: boolean }): Pro
   for (const ref of refs) {
     try {
       let name = lookupName(ref);
+      let id: string;
       try {
-        store.get(name);
+        id = store.get(name).configDigest;
       } catch {
         name = ref; // an id prefix or a digest
+        id = store.get(name).configDigest;
       }
       const r = await store.remove(name, { force: opts.force ?? false });
       for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
-      for (const d of r.deleted) process.stdout.write(`Deleted: ${d.replace(/^sha256:/, '')}\n`);
+      // podman's image id: the config digest.
+      if (r.deleted.length > 0) process.stdout.write(`Deleted: ${id.replace(/^sha256:/, '')}\n`);
     } catch (e) {
-      say(errorLine(imageFailure(e, ref)));
+      say(errorLine(imageFailure(e, ref, 'rmi')));
       status = SETUP_FAILED;
     }
   }
@@ -333,6 +360,8 @@ export async function runImage(
         } catch {
           have = false;
         }
+      } else {
+        have = await upToDate(store, name, image, raw);
       }
       if (!have) name = (await pullInto(store, image, raw, guard.signal)).name;
       const stored = store.get(name);
@@ -372,7 +401,7 @@ export async function runImage(
     } catch (e) {
       const n = guard.caught();
       if (n !== undefined) return 128 + n;
-      say(errorLine(imageFailure(e, image)));
+      say(errorLine(imageFailure(e, image, 'run')));
       return SETUP_FAILED;
     }
     const early = guard.caught();
@@ -389,7 +418,9 @@ export async function runImage(
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, ignore);
       await prepared
         .cleanup()
-        .catch((e) => say(errorLine(imageFailure(e, 'removing the container'))));
+        .catch((e) =>
+          say(errorLine(imageFailure(e, 'removing the container', 'removing the container'))),
+        );
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, ignore);
     }
   }
