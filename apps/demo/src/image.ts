@@ -6,7 +6,8 @@
  * never pays for it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import {
   formatReference,
@@ -317,6 +318,32 @@ export async function rmiCommand(refs: string[], opts: { force?: boolean }): Pro
   return status;
 }
 
+/**
+ * 'overlay' when overlay is known to mount over this store on this kernel, else 'auto' (the
+ * store probes, which costs a process in a user namespace: about a third of a second here, on
+ * every run). A success is remembered per kernel release in the store's root; a failure is not,
+ * so a fixed host is noticed.
+ */
+async function overlayMode(store: Store): Promise<'overlay' | 'auto'> {
+  const file = join(store.root, 'overlay-support.json');
+  const kernel = release();
+  try {
+    if (JSON.parse(readFileSync(file, 'utf8')).kernel === kernel) return 'overlay';
+  } catch {
+    // Not probed yet on this kernel.
+  }
+  const support = await store.overlaySupport();
+  if (support.supported) {
+    try {
+      writeFileSync(`${file}.${process.pid}`, JSON.stringify({ kernel }));
+      renameSync(`${file}.${process.pid}`, file);
+    } catch {
+      // Only a cache.
+    }
+  }
+  return 'auto';
+}
+
 /** Removes containers whose `rootless` process is gone (SIGKILLed, or the machine crashed). */
 async function reapStale(store: Store): Promise<void> {
   for (const c of store.containers()) {
@@ -385,7 +412,7 @@ export async function runImage(
       req.env = [...applied.env, ...req.env];
       await reapStale(store);
       const id = randomBytes(16).toString('hex');
-      prepared = await store.prepareContainer(name, { id });
+      prepared = await store.prepareContainer(name, { id, mode: await overlayMode(store) });
       if (prepared.fallbackReason) {
         say(`rootless: warning: ${prepared.fallbackReason}: using a copy of the image's layers`);
       }
