@@ -389,8 +389,8 @@ export async function buildTestImages(user: TestUser, dir: string): Promise<Test
  * Adds to the layout of buildTestImages an image tagged `features` with what a store must keep
  * or honour, as the user with umoci (rootless: the user's files become root's):
  * layer 1: busybox, /etc, /data/big (51 MiB), /data/a and its hard link /data/a-link, a symlink
- * /data/sym → a, /data/suid (mode 4755), /opq/old; layer 2: /opq made opaque, holding only
- * /opq/new. Config: Cmd ["/bin/sh"].
+ * /data/sym → a, /data/suid (mode 4755), /opq/old; layer 2: /opq opaque (`.wh..wh..opq`),
+ * holding only /opq/new. Config: Cmd ["/bin/sh"].
  */
 export async function buildFeatureImage(
   user: TestUser,
@@ -415,8 +415,13 @@ export async function buildFeatureImage(
       'chmod 4755 data/suid',
       'echo old > opq/old',
     ],
-    // A directory removed and made again in one layer: umoci writes it as opaque.
-    ['rm -r opq', 'mkdir opq', 'echo new > opq/new'],
+  ]);
+  // umoci repack writes a removed directory's files as single whiteouts, never an opaque
+  // directory: that layer is written with GNU tar.
+  await appendTarLayer(user, layout, tag, [
+    'mkdir -p opq',
+    'echo new > opq/new',
+    ': > opq/.wh..wh..opq',
   ]);
   await run(user, 'umoci', ['config', '--image', `${layout}:${tag}`, '--config.cmd', '/bin/sh']);
   return { tag, bigSize };
@@ -432,16 +437,83 @@ async function addLayers(
   tag: string,
   steps: string[][],
 ): Promise<void> {
+  // A repack records the difference from what the bundle was unpacked from, and puts it on
+  // that image: each step unpacks afresh.
   const bundle = `${layout}.bundle-${tag}`;
-  await run(user, 'umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle]);
-  try {
-    for (const step of steps) {
+  for (const step of steps) {
+    await run(user, 'umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle]);
+    try {
       await run(user, 'sh', ['-c', `set -e; cd "$0"; ${step.join('; ')}`, join(bundle, 'rootfs')]);
       await run(user, 'umoci', ['repack', '--image', `${layout}:${tag}`, bundle]);
+    } finally {
+      await run(user, 'rm', ['-rf', bundle]);
     }
-  } finally {
-    await run(user, 'rm', ['-rf', bundle]);
   }
+}
+
+/**
+ * Adds a layer written by GNU tar (as root's files, gzipped) from what the shell commands make in
+ * an empty directory, updating the image's config (diff id, history), manifest and index entry.
+ */
+async function appendTarLayer(
+  user: TestUser,
+  layout: string,
+  tag: string,
+  commands: string[],
+): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const stage = `${layout}.layer-${tag}`;
+  const blobs = join(layout, 'blobs', 'sha256');
+  const tmp = join(blobs, `tmp-${tag}`);
+  await run(user, 'sh', [
+    '-c',
+    `set -e; mkdir "$0"; cd "$0"; ${commands.join('; ')}; tar --numeric-owner --owner=0 --group=0 --sort=name -cf "$1.tar" .; gzip -n -c "$1.tar" > "$1.gz"`,
+    stage,
+    tmp,
+  ]);
+  const hex = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  const diffId = `sha256:${hex(`${tmp}.tar`)}`;
+  const gz = readFileSync(`${tmp}.gz`);
+  const layerDigest = `sha256:${hex(`${tmp}.gz`)}`;
+  await run(user, 'sh', [
+    '-c',
+    'mv "$0.gz" "$1"; rm -rf "$0.tar" "$2"',
+    tmp,
+    join(blobs, layerDigest.slice(7)),
+    stage,
+  ]);
+  const indexPath = join(layout, 'index.json');
+  type Entry = {
+    mediaType: string;
+    digest: string;
+    size: number;
+    annotations?: Record<string, string>;
+  };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: Entry[] };
+  const entry = index.manifests.find(
+    (e) => e.annotations?.['org.opencontainers.image.ref.name'] === tag,
+  );
+  if (!entry) throw new Error(`testkit: no tag ${tag} in ${layout}`);
+  const manifest = JSON.parse(readFileSync(join(blobs, entry.digest.slice(7)), 'utf8'));
+  const config = JSON.parse(readFileSync(join(blobs, manifest.config.digest.slice(7)), 'utf8'));
+  config.rootfs.diff_ids.push(diffId);
+  config.history = [...(config.history ?? []), { created_by: 'testkit: GNU tar layer' }];
+  const put = async (text: string) => {
+    const d = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    await runAs(user, 'sh', ['-c', 'cat > "$0"', join(blobs, d.slice(7))], { input: text });
+    return { digest: d, size: Buffer.byteLength(text) };
+  };
+  const c = await put(JSON.stringify(config));
+  manifest.config = { ...manifest.config, ...c };
+  manifest.layers.push({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    digest: layerDigest,
+    size: gz.length,
+  });
+  const m = await put(JSON.stringify(manifest));
+  entry.digest = m.digest;
+  entry.size = m.size;
+  await runAs(user, 'sh', ['-c', 'cat > "$0"', indexPath], { input: JSON.stringify(index) });
 }
 
 /** Adds to a layout an OCI index of some of its tags, with their platforms, under a new tag. */
