@@ -92,19 +92,22 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action(async (command: string[], opts: RawImageRunOptions) => {
       let code: number;
       if (opts.root === undefined && command[0] !== undefined) {
-        const image = await import('./image.js');
-        if (
-          image.isImageArgument(command[0], {
-            inStore: image.inDefaultStore,
-            onPath: (n) => image.onHostPath(n),
-          })
-        ) {
+        const image = await import('./image-arg.js');
+        const envPath = opts.env?.find((e) => e.startsWith('PATH='))?.slice('PATH='.length);
+        const kind = image.imageArgumentKind(command[0], {
+          inStore: image.inDefaultStore,
+          onPath: (n) => image.onContainerPath(n, envPath),
+        });
+        if (kind !== 'command') {
           exit(
             // `IMAGE -- COMMAND`: the separator is passed through after the first positional.
-            await image.runImage(command[0], command.slice(command[1] === '--' ? 2 : 1), opts, {
-              cwd: process.cwd(),
-              hostEnv: process.env,
-            }),
+            await (await import('./image.js')).runImage(
+              command[0],
+              command.slice(command[1] === '--' ? 2 : 1),
+              opts,
+              { cwd: process.cwd(), hostEnv: process.env },
+              { guessed: kind === 'guess' },
+            ),
           );
           return;
         }

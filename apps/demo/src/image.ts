@@ -9,15 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import {
-  formatReference,
-  ImageError,
-  type ImageSource,
-  openSource,
-  parseSourceSpec,
-  type SourceOptions,
-  withDefaultTag,
-} from '@rootless-ts/image';
+import { ImageError, type ImageSource, openSource, type SourceOptions } from '@rootless-ts/image';
 import {
   defaultStoreRoot,
   formatImageTable,
@@ -30,6 +22,7 @@ import {
 } from '@rootless-ts/store';
 import type { SingleBar } from 'cli-progress';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
+import { storeName, TRANSPORT } from './image-arg.js';
 import { applyImageConfig, type ImageRunConfig } from './image-config.js';
 import { type ParseContext, parseRunRequest, type RawRunOptions } from './options.js';
 import { runContainer, say } from './run.js';
@@ -45,8 +38,6 @@ export interface RawPullOptions {
 export interface RawImageRunOptions extends RawRunOptions, RawPullOptions {
   entrypoint?: string;
 }
-
-const TRANSPORT = /^(docker:\/\/|oci:|oci-archive:|docker-archive:)/;
 
 /** `--tls-verify`, `--tls-verify=true|false` (podman's boolean flag). */
 export function parseTlsVerify(v: string | boolean | undefined): boolean | undefined {
@@ -72,63 +63,6 @@ export function sourceOptions(raw: RawPullOptions): SourceOptions {
   if (raw.authfile !== undefined) o.authFile = raw.authfile;
   if (raw.creds !== undefined) o.credentials = parseCreds(raw.creds);
   return o;
-}
-
-/**
- * The name an image is stored under: a registry reference fully qualified with its default tag
- * (`alpine` → `docker.io/library/alpine:latest`), the other transports as written with absolute
- * paths (`oci:/abs/dir:tag`), which is what the sources call themselves.
- */
-export function storeName(spec: string, cwd = process.cwd()): string {
-  const s = parseSourceSpec(spec, cwd);
-  if (s.transport === 'docker') return formatReference(withDefaultTag(s.reference));
-  return `${s.transport}:${s.path}${s.ref !== undefined ? `:${s.ref}` : ''}`;
-}
-
-/**
- * Whether `rootless run`'s first positional names an image rather than a command on the host's
- * files (the behaviour without `--root` before images existed). Decided without a download:
- * 1. a transport prefix (`docker://`, `oci:`, `oci-archive:`, `docker-archive:`): an image;
- * 2. a path (`/bin/sh`, `./x`) or something that is no image reference: a command;
- * 3. an image of that name in the store: the image;
- * 4. a reference with a registry or a tag or digest (`localhost:5000/a`, `alpine:3`, `x@sha256:…`,
- *    `quay.io/x`): an image;
- * 5. a program found on the host's PATH (`sh`, `id`): the command, as before;
- * 6. anything else that parses as a reference (`alpine`): an image, pulled.
- */
-export function isImageArgument(
-  arg: string,
-  env: { inStore(name: string): boolean; onPath(name: string): boolean },
-): boolean {
-  if (TRANSPORT.test(arg)) return true;
-  if (arg.startsWith('/') || arg.startsWith('.')) return false;
-  let name: string;
-  try {
-    name = storeName(arg);
-  } catch {
-    return false;
-  }
-  if (env.inStore(name)) return true;
-  if (/[:@/]/.test(arg)) return true;
-  if (env.onPath(arg)) return false;
-  return true;
-}
-
-/** A program of that name in one of the host's PATH directories. */
-export function onHostPath(name: string, path = process.env.PATH ?? ''): boolean {
-  return path.split(':').some((d) => d !== '' && existsSync(join(d, name)));
-}
-
-/** Whether the default store has an image of that name (without loading it when there is none). */
-export function inDefaultStore(name: string): boolean {
-  const root = defaultStoreRoot();
-  if (!existsSync(join(root, 'images.json'))) return false;
-  try {
-    openStore({ root }).get(name);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -368,6 +302,7 @@ export async function runImage(
   args: string[],
   raw: RawImageRunOptions,
   ctx: ParseContext,
+  opts: { guessed?: boolean } = {},
 ): Promise<number> {
   const guard = interruptible();
   let prepared: PreparedContainer | undefined;
@@ -390,7 +325,20 @@ export async function runImage(
       } else {
         have = await upToDate(store, name, image, raw);
       }
-      if (!have) name = (await pullInto(store, image, raw, guard.signal)).name;
+      if (!have) {
+        try {
+          name = (await pullInto(store, image, raw, guard.signal)).name;
+        } catch (e) {
+          // `rootless run sl`: most likely a typo of a command, not an image on Docker Hub.
+          if (opts.guessed && guard.caught() === undefined) {
+            throw new RootlessError(
+              image,
+              `no such command on this host, and no such image: ${(e as RootlessError).why ?? e}`,
+            );
+          }
+          throw e;
+        }
+      }
       const stored = store.get(name);
       applied = applyImageConfig(image, stored.config.config as ImageRunConfig | undefined, {
         args,

@@ -1,5 +1,14 @@
+import { formatReference, parseReference, withDefaultTag } from '@rootless-ts/image';
+import { defaultStoreRoot as storeRoot } from '@rootless-ts/store';
 import { describe, expect, it } from 'vitest';
-import { isImageArgument, parseCreds, parseTlsVerify, storeName } from '../src/image.js';
+import { parseCreds, parseTlsVerify } from '../src/image.js';
+import {
+  defaultStoreRoot,
+  imageArgumentKind,
+  isImageArgument,
+  normalizeReference,
+  storeName,
+} from '../src/image-arg.js';
 import { applyImageConfig, parseEntrypoint } from '../src/image-config.js';
 import { busyboxOwners, parseLayoutSpec } from '../src/rootfs-image.js';
 
@@ -79,7 +88,8 @@ describe('isImageArgument: image or host command', () => {
   });
   it('a bare name: the store first, then the host PATH, else an image to pull', () => {
     expect(isImageArgument('sh', host)).toBe(false);
-    expect(isImageArgument('alpine', host)).toBe(true);
+    expect(imageArgumentKind('alpine', host)).toBe('guess');
+    expect(imageArgumentKind('alpine:3', host)).toBe('image');
     const stored = {
       inStore: (n: string) => n === 'docker.io/library/busybox:latest',
       onPath: () => true,
@@ -91,6 +101,46 @@ describe('isImageArgument: image or host command', () => {
     expect(storeName('127.0.0.1:5000/a/b')).toBe('127.0.0.1:5000/a/b:latest');
     expect(storeName('oci:l:t', '/w')).toBe('oci:/w/l:t');
     expect(storeName('docker-archive:x.tar', '/w')).toBe('docker-archive:/w/x.tar');
+  });
+});
+
+describe('the light reference parser agrees with @rootless-ts/image', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  it.each([
+    'alpine',
+    'alpine:3.20',
+    'library/alpine',
+    'user/repo',
+    'docker.io/alpine',
+    'index.docker.io/library/alpine:edge',
+    'quay.io/podman/stable:v5',
+    'localhost/x',
+    'localhost:5000/a/b:1',
+    '127.0.0.1:5000/test/busybox',
+    '[::1]:5000/a',
+    `busybox@${digest}`,
+    `busybox:1@${digest}`,
+    'my-repo__x.y/z-1',
+    'UPPER',
+    'a b',
+    'repo:',
+    ':tag',
+    'a//b',
+    '0123456789abcdef'.repeat(4),
+    '-x',
+    'x-',
+  ])('%s', (ref) => {
+    let expected: string;
+    try {
+      expected = formatReference(withDefaultTag(parseReference(ref)));
+    } catch {
+      expect(() => normalizeReference(ref)).toThrow();
+      return;
+    }
+    expect(normalizeReference(ref)).toBe(expected);
+  });
+  it('the store root is the store package’s', () => {
+    expect(defaultStoreRoot()).toBe(storeRoot());
   });
 });
 
