@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { printCurrentCaps, showCaps } from './caps.js';
 import { installDebian } from './debian.js';
@@ -10,9 +11,9 @@ import { makeBusyboxRoot } from './rootfs.js';
 
 /** `rootfs busybox --image`: the root as an image with a shell as its command. */
 async function busyboxImage(root: string, layout: { dir: string; tag: string }): Promise<void> {
-  const { busyboxOwners, writeImageLayout } = await import('./rootfs-image.js');
-  await writeImageLayout(root, layout, {
-    ownerOf: busyboxOwners,
+  const { busyboxOwners, packTree, writeImageLayout } = await import('./rootfs-image.js');
+  await writeImageLayout(layout, {
+    tar: () => packTree(root, busyboxOwners),
     config: { Cmd: ['/bin/sh'] },
   });
 }
@@ -209,16 +210,30 @@ export function buildProgram(exit: (code: number) => void): Command {
     .argument('<dir>', 'directory to create (must be missing or empty)')
     .option('--suite <name>', "Debian suite (default: this machine's codename)")
     .option('--mirror <url>', "Debian mirror (default: the one in this machine's apt sources)")
-    .action(async (dir: string, opts: { suite?: string; mirror?: string }) => {
+    .option('--image <oci:LAYOUT[:TAG]>', 'also write it as an image into an OCI image layout')
+    .action(async (dir: string, opts: { suite?: string; mirror?: string; image?: string }) => {
       try {
-        exit(
-          await installDebian(
-            dir,
-            opts,
-            (req) => runContainer(req, { requireSubordinate: true }),
-            say,
-          ),
+        const layout =
+          opts.image !== undefined
+            ? (await import('./rootfs-image.js')).parseLayoutSpec(opts.image, process.cwd())
+            : undefined;
+        const status = await installDebian(
+          dir,
+          {
+            ...(opts.suite ? { suite: opts.suite } : {}),
+            ...(opts.mirror ? { mirror: opts.mirror } : {}),
+          },
+          (req) => runContainer(req, { requireSubordinate: true }),
+          say,
         );
+        if (status === 0 && layout !== undefined) {
+          const { userNamespaceTar, writeImageLayout } = await import('./rootfs-image.js');
+          await writeImageLayout(layout, {
+            tar: () => userNamespaceTar(resolve(dir)),
+            config: { Cmd: ['bash'] },
+          });
+        }
+        exit(status);
       } catch (e) {
         say(errorLine(e));
         exit(SETUP_FAILED);

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -105,6 +105,65 @@ function hashing(hash: ReturnType<typeof createHash>, count: { n: number }): Tra
   });
 }
 
+/**
+ * The tar of a root whose files belong to subordinate ids (`rootfs debian`): GNU tar run as root
+ * in a user namespace with the usual mapping, the only place every file is readable and its
+ * owner is the container id (`--numeric-owner`); hard links, set-id bits and
+ * `security.capability` kept. Its exit status is checked when the stream ends.
+ */
+export async function userNamespaceTar(root: string): Promise<Readable> {
+  const { rootlessIdMap, spawn } = await import('@rootless-ts/namespaces');
+  const { plan, idmap } = rootlessIdMap();
+  if (plan.mode !== 'subordinate') {
+    throw new RootlessError('rootfs --image', `subordinate ids: ${plan.reason.message}`);
+  }
+  const p = await spawn({
+    argv: [
+      'tar',
+      '--numeric-owner',
+      '--xattrs',
+      '--xattrs-include=security.capability',
+      '--sort=name',
+      '--one-file-system',
+      '-C',
+      root,
+      '-cf',
+      '-',
+      '.',
+    ],
+    env: { PATH: STANDARD_PATH },
+    namespaces: ['user', 'mnt'],
+    idmap,
+    uid: 0,
+    gid: 0,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  p.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const out = p.stdout!;
+  const checked = new Transform({
+    transform(chunk, _enc, cb) {
+      cb(null, chunk);
+    },
+    flush(cb) {
+      p.exited.then(
+        (st) =>
+          st.code === 0
+            ? cb()
+            : cb(
+                new Error(
+                  `tar in the user namespace failed (${st.code ?? st.signal}): ${err.trim()}`,
+                ),
+              ),
+        cb,
+      );
+    },
+  });
+  return out.pipe(checked);
+}
+
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** The OCI architecture name of this machine. */
@@ -113,13 +172,16 @@ function ociArch(): string {
 }
 
 /**
- * Writes `root` as an image into the layout `dir` under `tag` (other tags kept, the same tag
- * replaced). Blobs are written under temporary names and renamed once complete; the index last.
+ * Writes the tar `opts.tar()` gives as a one-layer image into the layout `dir` under `tag`
+ * (other tags kept, the same tag replaced). Blobs are written under temporary names and renamed once complete; the index last.
  */
 export async function writeImageLayout(
-  root: string,
   layout: { dir: string; tag: string },
-  opts: { ownerOf: OwnerOf; config: { Cmd: string[]; Env?: string[]; WorkingDir?: string } },
+  opts: {
+    /** The layer's tar: packTree with the busybox owners, or GNU tar in the user namespace. */
+    tar: () => AsyncIterable<unknown> | Promise<AsyncIterable<unknown>>;
+    config: { Cmd: string[]; Env?: string[]; WorkingDir?: string };
+  },
 ): Promise<{ manifestDigest: string }> {
   const blobs = join(layout.dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
@@ -130,7 +192,7 @@ export async function writeImageLayout(
   const gzCount = { n: 0 };
   try {
     await pipeline(
-      packTree(root, opts.ownerOf),
+      await opts.tar(),
       hashing(diffHash, tarCount),
       createGzip(),
       hashing(blobHash, gzCount),
