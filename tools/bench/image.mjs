@@ -8,6 +8,7 @@
 // user with subordinate ids, after `npm run build`:
 //
 //   runuser -u rootless-test -- node tools/bench/image.mjs [--runs 5] [--image busybox|features]
+//     [--from oci:LAYOUT:TAG] [--runtime PATH]
 //
 // `busybox` is testkit's three-layer busybox image (about 1 MB); `features` (the default) adds
 // a 51 MiB file, a hard link, a setuid file and an opaque directory. Both run with `--network
@@ -32,6 +33,9 @@ const arg = (name, def) => {
 };
 const RUNS = Number(arg('--runs', '5'));
 const WHICH = arg('--image', 'features');
+// `--from oci:DIR:TAG`: push that image instead (e.g. one `rootless rootfs debian DIR --image
+// oci:LAYOUT:debian` wrote: the debootstrap image).
+const FROM = arg('--from', undefined);
 
 for (const f of [cli, testkit]) {
   if (!existsSync(f)) {
@@ -46,10 +50,14 @@ const { buildFeatureImage, buildTestImages, skopeoCopy, startRegistry, testUser 
 const work = mkdtempSync(join(tmpdir(), 'rootless-bench-image-'));
 const user = testUser();
 const images = await buildTestImages(user, work);
-const tag = WHICH === 'busybox' ? images.tag : (await buildFeatureImage(user, images)).tag;
+const tag = FROM
+  ? 'from'
+  : WHICH === 'busybox'
+    ? images.tag
+    : (await buildFeatureImage(user, images)).tag;
 const registry = await startRegistry(user);
 const ref = `${registry.host}/bench/${tag}:1`;
-await skopeoCopy(user, `oci:${images.layout}:${tag}`, `docker://${ref}`);
+await skopeoCopy(user, FROM ?? `oci:${images.layout}:${tag}`, `docker://${ref}`);
 
 const notes = new Set();
 /** Wall milliseconds of one command, or NaN (and a note) when it fails. */
@@ -141,7 +149,9 @@ try {
   if (existsSync(work)) rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\n${machineLine()}; image ${tag}; ${RUNS} interleaved rounds, medians in ms\n`);
+console.log(
+  `\n${machineLine()}; image ${FROM ?? tag}; ${RUNS} interleaved rounds, medians in ms\n`,
+);
 for (const n of notes) console.log(`note: ${n}`);
 const phases = ['pull', 'first run', 'later run'];
 console.log('| step | rootless | podman | rootless / podman |');
