@@ -36,6 +36,8 @@ const WHICH = arg('--image', 'features');
 // `--from oci:DIR:TAG`: push that image instead (e.g. one `rootless rootfs debian DIR --image
 // oci:LAYOUT:debian` wrote: the debootstrap image).
 const FROM = arg('--from', undefined);
+// testkit's images have /bin/busybox and no applet links; a Debian image has true.
+const TRUE = FROM ? ['true'] : ['/bin/busybox', 'true'];
 
 for (const f of [cli, testkit]) {
   if (!existsSync(f)) {
@@ -80,7 +82,7 @@ const podmanRuntime = runtime ? ['--runtime', runtime] : [];
 const tools = {
   rootless: (round) => {
     const env = { ...process.env, XDG_DATA_HOME: join(work, `rootless-${round}`) };
-    const run = [process.execPath, cli, 'run', '--network', 'none', ref, '/bin/busybox', 'true'];
+    const run = [process.execPath, cli, 'run', '--network', 'none', ref, ...TRUE];
     return [timed([process.execPath, cli, 'pull', ref], env), timed(run, env), timed(run, env)];
   },
   podman: (round) => {
@@ -103,8 +105,7 @@ const tools = {
       '--network',
       'none',
       ref,
-      '/bin/busybox',
-      'true',
+      ...TRUE,
     ];
     return [
       timed([...base, 'pull', '--quiet', '--tls-verify=false', ref], process.env),
