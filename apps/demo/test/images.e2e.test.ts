@@ -373,6 +373,16 @@ describe('the writable layer goes whatever ends the container', () => {
     expectStoreClean(s.root);
   });
 
+  it('-t gives the container a terminal of its own devpts, as with --root', async () => {
+    const s = newStore();
+    const r = await rootless(['run', '-t', '-u', '0', busybox, 'tty; test -t 0 && echo terminal'], {
+      env: s.env,
+    });
+    expect(r.stdout.replace(/\r/g, '')).toBe('/dev/pts/0\nterminal\n');
+    expect(r.code).toBe(0);
+    expectStoreClean(s.root);
+  });
+
   it('volumes work as with --root', async () => {
     const s = newStore();
     const shared = join(s.data, 'shared');
