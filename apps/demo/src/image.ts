@@ -13,6 +13,7 @@ import { ImageError, type ImageSource, openSource, type SourceOptions } from '@r
 import {
   defaultStoreRoot,
   formatImageTable,
+  humanSize,
   openStore,
   type PreparedContainer,
   type PullProgress,
@@ -114,13 +115,14 @@ async function progressReporter(): Promise<{
   const multi = new MultiBar(
     {
       stream: process.stderr,
-      format: '{id} {phase} [{bar}] {value_h}/{total_h}',
+      format: '{id} {phase} [{bar}] {value}/{total}',
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
       autopadding: true,
+      // Sizes as `rootless images` prints them (SI units, three digits).
       formatValue: (v, _o, type) =>
-        type === 'value' || type === 'total' ? `${(v / 1e6).toFixed(1)} MB` : String(v),
+        type === 'value' || type === 'total' ? humanSize(v) : String(v),
     },
     Presets.shades_classic,
   );
