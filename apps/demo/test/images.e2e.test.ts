@@ -373,6 +373,34 @@ describe('the writable layer goes whatever ends the container', () => {
     expectStoreClean(s.root);
   });
 
+  it('Ctrl-C mid-pull: 130, no image recorded, no process; the next pull completes', async () => {
+    const s = newStore();
+    const before = snapshot();
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./helpers.js');
+    const child = spawn(process.execPath, [CLI, 'pull', features], {
+      uid: user.uid,
+      gid: user.gid,
+      env: s.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      if (/Copying blob [0-9a-f]{12}\n/.test(err)) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(code, err).toBe(130);
+    await expectNoLeftovers(before);
+    const list = await rootless(['images'], { env: s.env });
+    expect(list.stdout.trim().split('\n')).toHaveLength(1);
+    const again = await rootless(['pull', features], { env: s.env });
+    expect(again.code, again.stderr).toBe(0);
+    expectStoreClean(s.root);
+    const r = await rootless(['run', features, '/bin/busybox', 'cat', '/data/a'], { env: s.env });
+    expect(r.stdout).toBe('linked\n');
+  });
+
   it('-t gives the container a terminal of its own devpts, as with --root', async () => {
     const s = newStore();
     const r = await rootless(['run', '-t', '-u', '0', busybox, 'tty; test -t 0 && echo terminal'], {
