@@ -79,6 +79,12 @@ function timed(argv, env) {
 // `--runtime PATH` for podman (default: its own choice, crun here).
 const runtime = arg('--runtime', undefined);
 const podmanRuntime = runtime ? ['--runtime', runtime] : [];
+// podman's caches and config (blob-info cache, cni) in the benchmark's directory, not the home.
+const podmanEnv = {
+  ...process.env,
+  XDG_DATA_HOME: join(work, 'podman-xdg', 'data'),
+  XDG_CONFIG_HOME: join(work, 'podman-xdg', 'config'),
+};
 const tools = {
   rootless: (round) => {
     const env = { ...process.env, XDG_DATA_HOME: join(work, `rootless-${round}`) };
@@ -86,6 +92,7 @@ const tools = {
     return [timed([process.execPath, cli, 'pull', ref], env), timed(run, env), timed(run, env)];
   },
   podman: (round) => {
+    const env = podmanEnv;
     const base = [
       'podman',
       '--root',
@@ -108,9 +115,9 @@ const tools = {
       ...TRUE,
     ];
     return [
-      timed([...base, 'pull', '--quiet', '--tls-verify=false', ref], process.env),
-      timed(run, process.env),
-      timed(run, process.env),
+      timed([...base, 'pull', '--quiet', '--tls-verify=false', ref], env),
+      timed(run, env),
+      timed(run, env),
     ];
   },
 };
@@ -133,9 +140,7 @@ try {
       spawnSync(
         'podman',
         ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), 'system', 'reset', '--force'],
-        {
-          stdio: 'ignore',
-        },
+        { stdio: 'ignore', env: podmanEnv },
       );
     }
   }
