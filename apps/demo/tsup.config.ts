@@ -13,8 +13,11 @@ export default defineConfig({
     hook: 'src/hook.ts',
     // namespaces' spawn() starts the launcher.js that sits beside the code that calls it.
     launcher: '../../packages/namespaces/dist/launcher.js',
-    // @rootless-ts/network's setup hook (lo up, sysctls): its setupModule() looks beside the
-    // code that calls it, which is this bundle.
+    // The store runs its helper.js (layer extraction, removal as root in the user namespace)
+    // from beside the code that calls it.
+    helper: '../../packages/store/dist/helper.js',
+    // The network package's setup hook (lo up, sysctls in the new network namespace), found
+    // beside the code that plans it.
     setup: '../../packages/network/dist/setup.js',
   },
   format: ['esm'],

@@ -36,6 +36,20 @@ export interface RunRequest {
   capDrop: string[];
   /** `--security-opt seccomp=…`: podman's default profile, none, or a profile file (absolute). */
   seccomp: SeccompChoice;
+  /** Set for `rootless run IMAGE` (image.ts): the container's root comes from the image. */
+  image?: ImageRoot;
+}
+
+/**
+ * The root of a container made from an image. `root` (RunRequest) is then the store's copy of
+ * the layers, or with `overlay` the directory the merged view stands for: the overlay exists
+ * only in the container's mount namespace, so users and directories are read from `layers`.
+ */
+export interface ImageRoot {
+  /** The read-only layer directories, lowest first. */
+  layers: string[];
+  /** Mount an overlay as the root: lowerdirs topmost first, the container's own upper and work. */
+  overlay?: { lowerdirs: string[]; upperdir: string; workdir: string };
 }
 
 export type SeccompChoice = 'default' | 'unconfined' | { file: string };

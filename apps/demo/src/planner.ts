@@ -111,7 +111,7 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
     try {
       hook.mounts = planRootfs(
         {
-          root: req.root,
+          root: req.image?.overlay ? { overlay: req.image.overlay } : req.root,
           ipcns: true,
           volumes: req.volumes,
           ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),

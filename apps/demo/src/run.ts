@@ -23,6 +23,7 @@ import {
   SeccompProfileError,
 } from '@rootless-ts/seccomp';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
+import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
 import {
   ContainerNetwork,
   checkNeedsRoot,
@@ -80,10 +81,15 @@ export async function runContainer(
       lastCap: lastCap(),
       ...(seccompProfile ? { seccompProfile } : {}),
       idmap: idmap.plan,
-      userDb: readUserDb(req.root),
+      userDb: req.image?.overlay ? readUserDbInLayers(req.image.layers) : readUserDb(req.root),
       hostname: osHostname(),
       ...(process.env.TERM !== undefined ? { term: process.env.TERM } : {}),
-      isDir: (p) => (req.root !== undefined ? isDirInRoot(req.root, p) : isHostDir(p)),
+      isDir: (p) =>
+        req.image?.overlay
+          ? isDirInLayers(req.image.layers, p)
+          : req.root !== undefined
+            ? isDirInRoot(req.root, p)
+            : isHostDir(p),
       hookModule: hookModulePath(),
       ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
       network: { private: chosen.mode !== 'host', setup: net.setup, ...files },

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMirror, hostCodename, readAptSources } from '../src/apt-sources.js';
 import {
   expectNoLeftovers,
+  hostEnv,
   rootless,
   snapshot,
   subgid,
@@ -19,13 +20,16 @@ const dir = userTempDir(user, 'rootless-demo-debian-');
 afterAll(() => removeTree(dir));
 
 describe('step 4: debootstrap as root inside, then booting what it installed', () => {
-  it('rootless rootfs debian installs Debian whose files belong to many ids; --root boots it', async () => {
+  it('rootless rootfs debian installs Debian whose files belong to many ids; --root boots it; --image makes an image of it', async () => {
     const suite = hostCodename()!;
     const mirror = findMirror(suite, readAptSources());
     expect(mirror, `no apt source for ${suite} on this machine`).toMatch(/^https?:\/\//);
     const before = snapshot();
     const root = join(dir, 'debian');
-    const r = await rootless(['rootfs', 'debian', root], { timeoutMs: 600_000 });
+    const layout = join(dir, 'layout');
+    const r = await rootless(['rootfs', 'debian', root, '--image', `oci:${layout}:debian`], {
+      timeoutMs: 600_000,
+    });
     expect(r.stderr.split('\n')[0]).toBe(
       `rootless: installing Debian ${suite} from ${mirror} into ${root}`,
     );
@@ -87,5 +91,23 @@ describe('step 4: debootstrap as root inside, then booting what it installed', (
     expect(denied.stderr).toBe("rootless: --workdir: EACCES: permission denied, chdir '/root'\n");
     expect(denied.code).toBe(125);
     expect(treeListing(root, { mtimes: false })).toEqual(listing);
-  }, 660_000);
+
+    // The image of it (the debootstrap image): owners, set-id bits and the version kept.
+    const env = { ...hostEnv(), XDG_DATA_HOME: join(dir, 'data') };
+    const image = await rootless(
+      [
+        'run',
+        `oci:${layout}:debian`,
+        'sh',
+        '-c',
+        "stat -c '%U:%G %a' /etc/shadow /usr/bin/passwd; cat /etc/debian_version; id -un",
+      ],
+      { env, timeoutMs: 300_000 },
+    );
+    expect(image.stdout).toBe(`root:shadow 640\nroot:root 4755\n${boot.stdout.trim()}\nroot\n`);
+    expect(image.code).toBe(0);
+    const nobody = await rootless(['run', '-u', 'nobody', `oci:${layout}:debian`, 'id'], { env });
+    expect(nobody.stdout).toBe('uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n');
+    await expectNoLeftovers(before);
+  }, 900_000);
 });

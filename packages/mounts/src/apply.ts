@@ -189,16 +189,24 @@ function readonlyBelow(sys: MountSyscalls, tree: number, rel: string): void {
   if (fd !== undefined) withFd(sys, fd, (dst) => readonlyOnto(sys, dst, true));
 }
 
+/** fsconfig(2) copies a string value with strndup_user(value, 256): longer ones are EINVAL. */
+const FSCONFIG_MAX_STRING = 255;
+
 /**
  * overlayfs' options for a rootless overlay: `userxattr` (its metadata in user.overlay.*
- * xattrs, the only ones root of a user namespace may write). lowerdir is one string, layers
- * separated by ':', a ':' or backslash in a path escaped by a backslash (as overlayfs reads it),
- * which every kernel since 5.11 accepts (the `lowerdir+` key needs 6.8).
+ * xattrs, the only ones root of a user namespace may write). The layers go as one `lowerdir`
+ * string, separated by ':', a ':' or backslash in a path escaped by a backslash (as overlayfs
+ * reads it), which every kernel since 5.11 accepts, as long as it fits in fsconfig's 255 bytes;
+ * longer (a few layers under a home directory), one `lowerdir+` per layer (Linux 6.8+), which
+ * has no such limit.
  */
-function overlayOptions(op: OverlayRootOp): Record<string, string | true> {
+function overlayOptions(op: OverlayRootOp): Record<string, string | true | readonly string[]> {
   const escapeLayer = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
+  const joined = op.lowerdirs.map(escapeLayer).join(':');
   return {
-    lowerdir: op.lowerdirs.map(escapeLayer).join(':'),
+    ...(Buffer.byteLength(joined) <= FSCONFIG_MAX_STRING
+      ? { lowerdir: joined }
+      : { 'lowerdir+': op.lowerdirs }),
     upperdir: op.upperdir,
     workdir: op.workdir,
     userxattr: true,

@@ -59,7 +59,7 @@ function contextLog(sys: MountSyscalls, fsfd: number): string {
 export function newFilesystem(
   sys: MountSyscalls,
   fstype: string,
-  options: Readonly<Record<string, string | true>>,
+  options: Readonly<Record<string, string | true | readonly string[]>>,
   attrs: number,
   source = fstype,
 ): number {
@@ -70,7 +70,9 @@ export function newFilesystem(
       sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, 'source', source);
       for (const [key, value] of Object.entries(options)) {
         if (value === true) sys.fsconfig(fsfd, M.FSCONFIG_SET_FLAG, key);
-        else sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, key, value);
+        else if (typeof value === 'string') sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, key, value);
+        // A key given once per value, in order (overlayfs' `lowerdir+`).
+        else for (const v of value) sys.fsconfig(fsfd, M.FSCONFIG_SET_STRING, key, v);
       }
       sys.fsconfig(fsfd, M.FSCONFIG_CMD_CREATE);
     } catch (e) {

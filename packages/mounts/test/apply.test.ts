@@ -229,6 +229,25 @@ describe('applyPlan with a recording fake of the system calls', () => {
     expect(sys.openFds()).toEqual([]);
   });
 
+  it("gives layers that do not fit in fsconfig's 255 bytes as one lowerdir+ each", () => {
+    const layers = ['a', 'b', 'c'].map((n) => `/store/layers/sha256/${n.repeat(64)}/diff`);
+    const sys = new FakeSyscalls({ '/up': 'dir' });
+    applyPlan(
+      [
+        { op: 'overlayRoot', lowerdirs: layers, upperdir: '/up', workdir: '/wk' },
+        { op: 'pivotRoot' },
+      ],
+      { syscalls: sys },
+    );
+    expect(sys.fsOptions.get('overlay')).toEqual({
+      source: 'overlay',
+      'lowerdir+': layers,
+      upperdir: '/up',
+      workdir: '/wk',
+      userxattr: true,
+    });
+  });
+
   it('fails on a mask that cannot be applied, naming it', () => {
     const sys = fake().fail('move_mount tmpfs -> proc/acpi', 'EPERM');
     expect(() => applyPlan(PLAN, { syscalls: sys })).toThrow(

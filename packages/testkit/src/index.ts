@@ -8,6 +8,7 @@ export {
   userTempDir,
 } from './host.js';
 export {
+  buildFeatureImage,
   buildTestImages,
   freePort,
   type RegistryAuth,

@@ -326,58 +326,30 @@ async function run(user: TestUser, cmd: string, args: string[], cwd?: string): P
 /**
  * Builds a small OCI layout as the user with umoci from busybox-static: layer 1 has
  * /bin/busybox, /bin/sh → busybox, /etc/passwd, /etc/group, /etc/motd and /gone; layer 2 is a
- * whiteout of /gone and adds /hello.txt. The config sets Entrypoint ["/bin/sh","-c"], Cmd
+ * whiteout of /gone; layer 3 adds /hello.txt. The config sets Entrypoint ["/bin/sh","-c"], Cmd
  * ["echo hello from the image"], Env GREETING=hello, WorkingDir /work, User 1000:1000.
  */
 export async function buildTestImages(user: TestUser, dir: string): Promise<TestImages> {
   need('/usr/bin/umoci', 'the umoci package');
   need(BUSYBOX, 'the busybox-static package');
   const layout = join(dir, 'layout');
-  const stage = join(dir, 'stage');
   const tag = 'busybox';
   await run(user, 'umoci', ['init', '--layout', layout]);
   await run(user, 'umoci', ['new', '--image', `${layout}:${tag}`]);
-  await run(user, 'mkdir', [
-    '-p',
-    `${stage}/rootfs/bin`,
-    `${stage}/rootfs/etc`,
-    `${stage}/rootfs/work`,
-    `${stage}/layer2`,
-  ]);
-  await run(user, 'cp', [BUSYBOX, `${stage}/rootfs/bin/busybox`]);
-  await run(user, 'ln', ['-s', 'busybox', `${stage}/rootfs/bin/sh`]);
-  const files: [string, string][] = [
-    ['rootfs/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/work:/bin/sh\n'],
-    ['rootfs/etc/group', 'root:x:0:\napp:x:1000:\n'],
-    ['rootfs/etc/motd', 'from the first layer\n'],
-    ['rootfs/gone', 'deleted by the second layer\n'],
-    ['layer2/hello.txt', 'hello from the second layer\n'],
-  ];
-  for (const [p, content] of files)
-    await runAs(user, 'sh', ['-c', `cat > "$0"`, join(stage, p)], { input: content });
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    `${stage}/rootfs`,
-    '/',
-  ]);
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    '--whiteout',
-    '/gone',
-  ]);
-  await run(user, 'umoci', [
-    'insert',
-    '--rootless',
-    '--image',
-    `${layout}:${tag}`,
-    `${stage}/layer2/hello.txt`,
-    '/hello.txt',
+  // Layers are made with unpack/repack: umoci 0.4.7's `insert` writes tars without their
+  // padding and end-of-archive blocks, which a strict reader (the store's) rejects.
+  await addLayers(user, layout, tag, [
+    [
+      'mkdir -p bin etc work',
+      `cp ${BUSYBOX} bin/busybox`,
+      'ln -s busybox bin/sh',
+      "printf 'root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:app:/work:/bin/sh\\n' > etc/passwd",
+      "printf 'root:x:0:\\napp:x:1000:\\n' > etc/group",
+      "echo 'from the first layer' > etc/motd",
+      "echo 'deleted by the second layer' > gone",
+    ],
+    ['rm gone'],
+    ["echo 'hello from the second layer' > hello.txt"],
   ]);
   await run(user, 'umoci', [
     'config',
@@ -411,6 +383,137 @@ export async function buildTestImages(user: TestUser, dir: string): Promise<Test
   const multiTag = 'multi';
   await addIndex(user, layout, multiTag, [tag, otherTag]);
   return { layout, tag, otherTag, otherArchitecture, multiTag };
+}
+
+/**
+ * Adds to the layout of buildTestImages an image tagged `features` with what a store must keep
+ * or honour, as the user with umoci (rootless: the user's files become root's):
+ * layer 1: busybox, /etc, /data/big (51 MiB), /data/a and its hard link /data/a-link, a symlink
+ * /data/sym → a, /data/suid (mode 4755), /opq/old; layer 2: /opq opaque (`.wh..wh..opq`),
+ * holding only /opq/new. Config: Cmd ["/bin/sh"].
+ */
+export async function buildFeatureImage(
+  user: TestUser,
+  images: TestImages,
+): Promise<{ tag: string; bigSize: number }> {
+  const tag = 'features';
+  const layout = images.layout;
+  const bigSize = 51 * 1024 * 1024;
+  await run(user, 'umoci', ['new', '--image', `${layout}:${tag}`]);
+  await addLayers(user, layout, tag, [
+    [
+      'mkdir -p bin etc data opq',
+      `cp ${BUSYBOX} bin/busybox`,
+      'ln -s busybox bin/sh',
+      "printf 'root:x:0:0:root:/root:/bin/sh\\n' > etc/passwd",
+      "printf 'root:x:0:\\n' > etc/group",
+      `head -c ${bigSize} /dev/urandom > data/big`,
+      'echo linked > data/a',
+      'ln data/a data/a-link',
+      'ln -s a data/sym',
+      'cp bin/busybox data/suid',
+      'chmod 4755 data/suid',
+      'echo old > opq/old',
+    ],
+  ]);
+  // umoci repack writes a removed directory's files as single whiteouts, never an opaque
+  // directory: that layer is written with GNU tar.
+  await appendTarLayer(user, layout, tag, [
+    'mkdir -p opq',
+    'echo new > opq/new',
+    ': > opq/.wh..wh..opq',
+  ]);
+  await run(user, 'umoci', ['config', '--image', `${layout}:${tag}`, '--config.cmd', '/bin/sh']);
+  return { tag, bigSize };
+}
+
+/**
+ * Adds one layer per step to the image: the rootfs is unpacked (rootless), each step's shell
+ * commands run in it, and `umoci repack` records the difference (deletions as whiteouts).
+ */
+async function addLayers(
+  user: TestUser,
+  layout: string,
+  tag: string,
+  steps: string[][],
+): Promise<void> {
+  // A repack records the difference from what the bundle was unpacked from, and puts it on
+  // that image: each step unpacks afresh.
+  const bundle = `${layout}.bundle-${tag}`;
+  for (const step of steps) {
+    await run(user, 'umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle]);
+    try {
+      await run(user, 'sh', ['-c', `set -e; cd "$0"; ${step.join('; ')}`, join(bundle, 'rootfs')]);
+      await run(user, 'umoci', ['repack', '--image', `${layout}:${tag}`, bundle]);
+    } finally {
+      await run(user, 'rm', ['-rf', bundle]);
+    }
+  }
+}
+
+/**
+ * Adds a layer written by GNU tar (as root's files, gzipped) from what the shell commands make in
+ * an empty directory, updating the image's config (diff id, history), manifest and index entry.
+ */
+async function appendTarLayer(
+  user: TestUser,
+  layout: string,
+  tag: string,
+  commands: string[],
+): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const stage = `${layout}.layer-${tag}`;
+  const blobs = join(layout, 'blobs', 'sha256');
+  const tmp = join(blobs, `tmp-${tag}`);
+  await run(user, 'sh', [
+    '-c',
+    `set -e; mkdir "$0"; cd "$0"; ${commands.join('; ')}; tar --numeric-owner --owner=0 --group=0 --sort=name -cf "$1.tar" .; gzip -n -c "$1.tar" > "$1.gz"`,
+    stage,
+    tmp,
+  ]);
+  const hex = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  const diffId = `sha256:${hex(`${tmp}.tar`)}`;
+  const gz = readFileSync(`${tmp}.gz`);
+  const layerDigest = `sha256:${hex(`${tmp}.gz`)}`;
+  await run(user, 'sh', [
+    '-c',
+    'mv "$0.gz" "$1"; rm -rf "$0.tar" "$2"',
+    tmp,
+    join(blobs, layerDigest.slice(7)),
+    stage,
+  ]);
+  const indexPath = join(layout, 'index.json');
+  type Entry = {
+    mediaType: string;
+    digest: string;
+    size: number;
+    annotations?: Record<string, string>;
+  };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: Entry[] };
+  const entry = index.manifests.find(
+    (e) => e.annotations?.['org.opencontainers.image.ref.name'] === tag,
+  );
+  if (!entry) throw new Error(`testkit: no tag ${tag} in ${layout}`);
+  const manifest = JSON.parse(readFileSync(join(blobs, entry.digest.slice(7)), 'utf8'));
+  const config = JSON.parse(readFileSync(join(blobs, manifest.config.digest.slice(7)), 'utf8'));
+  config.rootfs.diff_ids.push(diffId);
+  config.history = [...(config.history ?? []), { created_by: 'testkit: GNU tar layer' }];
+  const put = async (text: string) => {
+    const d = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    await runAs(user, 'sh', ['-c', 'cat > "$0"', join(blobs, d.slice(7))], { input: text });
+    return { digest: d, size: Buffer.byteLength(text) };
+  };
+  const c = await put(JSON.stringify(config));
+  manifest.config = { ...manifest.config, ...c };
+  manifest.layers.push({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    digest: layerDigest,
+    size: gz.length,
+  });
+  const m = await put(JSON.stringify(manifest));
+  entry.digest = m.digest;
+  entry.size = m.size;
+  await runAs(user, 'sh', ['-c', 'cat > "$0"', indexPath], { input: JSON.stringify(index) });
 }
 
 /** Adds to a layout an OCI index of some of its tags, with their platforms, under a new tag. */

@@ -15,7 +15,7 @@ import type { MountSyscalls } from '../../src/index.js';
 export class FakeSyscalls implements MountSyscalls {
   readonly log: string[] = [];
   /** The options (fsconfig keys) each filesystem type was last given. */
-  readonly fsOptions = new Map<string, Record<string, string | true>>();
+  readonly fsOptions = new Map<string, Record<string, string | true | string[]>>();
   private readonly fds = new Map<number, string>();
   private nextFd = 100;
   private nextIno = 1000;
@@ -144,7 +144,10 @@ export class FakeSyscalls implements MountSyscalls {
     if (!key) return;
     const type = this.name(fd).slice('fsopen '.length);
     const opts = this.fsOptions.get(type) ?? {};
-    opts[key] = value ?? true;
+    // Keys ending in '+' (overlayfs' lowerdir+) add one value each time.
+    if (key.endsWith('+'))
+      opts[key] = [...((opts[key] as string[] | undefined) ?? []), value ?? ''];
+    else opts[key] = value ?? true;
     this.fsOptions.set(type, opts);
   }
   fsmount(fsfd: number): number {
