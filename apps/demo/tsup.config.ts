@@ -13,6 +13,9 @@ export default defineConfig({
     hook: 'src/hook.ts',
     // namespaces' spawn() starts the launcher.js that sits beside the code that calls it.
     launcher: '../../packages/namespaces/dist/launcher.js',
+    // @rootless-ts/network's setupModule() names the setup.js beside the code that calls it
+    // (here the bundle): the hook that brings lo up in a private network's child.
+    setup: '../../packages/network/dist/setup.js',
   },
   format: ['esm'],
   dts: false,
