@@ -7,11 +7,21 @@ import {
 } from '@rootless-ts/idmap';
 import type { IdMapper } from './spawn.js';
 
-/** An IdMapper applying fixed uid and gid maps (newuidmap/newgidmap, or written directly). */
+/**
+ * An IdMapper applying fixed uid and gid maps (newuidmap/newgidmap, or written directly).
+ * Both at once: they write different files (uid_map, gid_map), and newgidmap, setuid root, is
+ * not held back by the setgroups rule that orders a direct write. If either fails the spawn
+ * fails (and its child is killed) whatever the other did; the uid error is reported first so
+ * that the message does not depend on which helper finished first.
+ */
 export function mapIds(maps: { uidMap: IdMap; gidMap: IdMap }): IdMapper {
   return async (pid) => {
-    await applyIdMap(pid, 'uid', maps.uidMap);
-    await applyIdMap(pid, 'gid', maps.gidMap);
+    const [uid, gid] = await Promise.allSettled([
+      applyIdMap(pid, 'uid', maps.uidMap),
+      applyIdMap(pid, 'gid', maps.gidMap),
+    ]);
+    if (uid.status === 'rejected') throw uid.reason;
+    if (gid.status === 'rejected') throw gid.reason;
   };
 }
 
