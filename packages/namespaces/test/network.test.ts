@@ -7,7 +7,7 @@ describe('planNetwork', () => {
     expect(p.mode).toBe('pasta');
     expect(p.namespaces).toEqual(['net']);
     expect(p.setup).toHaveLength(1);
-    expect(p.setup[0]!.module).toMatch(/setup\.js$/);
+    expect(p.setup[0]!.module).toMatch(/setup\.cjs$/);
     expect(planNetwork('host')).toMatchObject({ mode: 'host', namespaces: [], setup: [] });
     expect(planNetwork({ mode: 'none' }).namespaces).toEqual(['net']);
   });
@@ -69,7 +69,7 @@ describe('launchConfig with a network', () => {
     });
     expect(cfg.namespaces).toEqual(['user', 'mnt', 'pid', 'uts', 'ipc', 'net']);
     expect(cfg.setup.map((h) => h.module)).toEqual([
-      expect.stringMatching(/setup\.js$/),
+      expect.stringMatching(/setup\.cjs$/),
       '/hooks/mine.mjs',
     ]);
   });
