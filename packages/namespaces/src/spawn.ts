@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
+import { spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
@@ -24,6 +24,7 @@ import {
   type ToChild,
 } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
+import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 
 export type { StdioSpec };
@@ -391,7 +392,7 @@ function startLauncher(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
   stdio: [StdioSpec, StdioSpec, StdioSpec],
-): { plumbing: Plumbing; launcher: ChildProcess; decoder?: LineDecoder } {
+): { plumbing: Plumbing; launcher: LauncherProcess; decoder?: LineDecoder } {
   const script = launcherPath();
   const extraFds = options.extraFds ?? [];
   const pool =
@@ -420,12 +421,13 @@ function startLauncher(
     }
   }
   const plumbing = new Plumbing(stdio, extraFds);
+  const node = options.nodePath ?? process.execPath;
+  const args = ['--single-threaded', script, String(cfg.keepFds)];
   try {
-    const launcher = spawnProcess(
-      options.nodePath ?? process.execPath,
-      ['--single-threaded', script, String(cfg.keepFds)],
-      { stdio: plumbing.launcherStdio, env: {} },
-    );
+    // posix_spawn does not search PATH: a bare nodePath goes through child_process.
+    const launcher: LauncherProcess = node.includes('/')
+      ? spawnLauncher(node, [node, ...args], plumbing.launcherStdio)
+      : spawnProcess(node, args, { stdio: plumbing.launcherStdio, env: {} });
     return { plumbing, launcher };
   } catch (e) {
     // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
