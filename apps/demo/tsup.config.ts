@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // the workspace packages and commander (koffi stays outside: a native addon) leaves a handful of
 // files; the launcher is built here too, from the namespaces package's build, so that it and the
 // hook share their chunks (one copy of libc and constants in the launcher process, not two).
-// Measured in packages/namespaces/PERFORMANCE.md: about 15 % less CPU per run.
+// Measured in packages/namespaces/README.md (Performance): about 15 % less CPU per run.
 export default defineConfig({
   entry: {
     cli: 'src/cli.ts',

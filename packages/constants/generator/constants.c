@@ -555,6 +555,7 @@ void rtc_constants(void) {
   C(syscall, SYS_personality);
   C(syscall, SYS_prctl);
   C(syscall, SYS_recvmsg);
+  C(syscall, SYS_rt_sigaction);
   C(syscall, SYS_seccomp);
   C(syscall, SYS_sendmsg);
   C(syscall, SYS_setdomainname);

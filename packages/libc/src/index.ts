@@ -85,4 +85,5 @@ export {
 } from './process.js';
 export { setSignalDisposition, sigprocmask } from './signals.js';
 export { socket } from './socket.js';
+export { posixSpawn, posixSpawnAsync, type SpawnFileAction } from './spawn.js';
 export { rawSyscall, type SyscallArg } from './syscall.js';

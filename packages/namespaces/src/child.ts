@@ -11,7 +11,14 @@ import {
   readlinkSync,
   statSync,
 } from 'node:fs';
-import { errno as E, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
+import {
+  errno as E,
+  fcntl as F,
+  ioctl as IO,
+  prctl as PR,
+  syscall as SYS,
+  signal,
+} from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { ChildFilter } from './containment-ops.js';
 import { type SerializedError, type SpawnStep, serializeError } from './errors.js';
@@ -310,13 +317,20 @@ export function waitExec(c: ChildContext): void {
  * SIGXFSZ: without this, `yes | head -1` inside would print "Broken pipe". Programs start with
  * every signal at its default and none blocked, as child_process gives them.
  */
+/** The kernel's sigset_t: one bit per signal, 1 to SIGRTMAX. */
+const KERNEL_SIGSET_BYTES = signal.SIGRTMAX / 8;
+
 function resetSignals(): void {
   for (let sig = 1; sig <= signal.SIGRTMAX; sig++) {
     if (sig === signal.SIGKILL || sig === signal.SIGSTOP) continue;
     try {
       libc.setSignalDisposition(sig, 'default');
     } catch {
-      // The C library reserves a few real-time signals for itself (EINVAL): never ignored.
+      // The C library reserves a few real-time signals for itself and refuses them (EINVAL);
+      // glibc's posix_spawn, which starts the launcher, leaves them ignored, and an ignored
+      // disposition survives execve. The kernel's rt_sigaction takes a zeroed sigaction
+      // (handler SIG_DFL, no flags, empty mask; 32 bytes cover x64's and arm64's layouts).
+      libc.rawSyscall(SYS.SYS_rt_sigaction, sig, Buffer.alloc(32), null, KERNEL_SIGSET_BYTES);
     }
   }
   libc.sigprocmask(signal.SIG_SETMASK, []);

@@ -23,6 +23,14 @@ export {
   parseNamespaceKind,
 } from './kinds.js';
 export {
+  type NetworkHandle,
+  type NetworkMode,
+  type NetworkOptions,
+  type NetworkPlan,
+  type PortMapping,
+  planNetwork,
+} from './network.js';
+export {
   createLauncherPool,
   type LauncherPool,
   type LauncherPoolOptions,

@@ -7,15 +7,17 @@
  * resuming here after that would corrupt V8's state (the callback's V8 and N-API
  * scopes are still open: Node aborts).
  *
- * Usage: node --single-threaded launcher.js CHANNEL_FD
+ * Usage: node --single-threaded launcher.cjs CHANNEL_FD (the build bundles it into one CommonJS
+ * file; an ESM build of it works the same)
  *
- * Pooled (pre-started, see pool.ts): node --single-threaded launcher.js 3 --pooled PARENT_PID,
+ * Pooled (pre-started, see pool.ts): node --single-threaded launcher.cjs 3 --pooled PARENT_PID,
  * with /dev/null as 0-2, the channel as 3 and the fd channel as 4. It says it is warm and waits;
  * once taken, it receives the program's descriptors over the fd channel, and its clone child
  * moves them (and the channels) into the layout a launcher started for the spawn has.
  */
 import { fstatSync, readlinkSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
@@ -27,8 +29,19 @@ import { runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
-  const url = spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href;
-  const mod = (await import(url)) as Record<string, unknown>;
+  const isUrl = spec.module.startsWith('file:');
+  let mod: Record<string, unknown>;
+  if (spec.module.endsWith('.cjs')) {
+    // A CommonJS hook is required: the launcher (itself CommonJS) then never starts the ES
+    // module loader, which costs more than the hook.
+    const path = isUrl ? fileURLToPath(spec.module) : spec.module;
+    mod = createRequire(path)(path) as Record<string, unknown>;
+  } else {
+    mod = (await import(isUrl ? spec.module : pathToFileURL(spec.module).href)) as Record<
+      string,
+      unknown
+    >;
+  }
   const name = spec.export ?? ('setup' in mod ? 'setup' : 'default');
   let fn = mod[name];
   // A CommonJS module's exports arrive as the default export.

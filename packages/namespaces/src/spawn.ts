@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
+import { spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
@@ -13,6 +13,14 @@ import { Inbox, ParentEnd } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
 import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
 import { launcherPath } from './launcher-path.js';
+import {
+  type NetworkHandle,
+  type NetworkMode,
+  type NetworkOptions,
+  type NetworkPlan,
+  planNetwork,
+  startPlannedNetwork,
+} from './network.js';
 import type { LauncherPool, PooledLauncher } from './pool.js';
 import {
   encode,
@@ -22,6 +30,7 @@ import {
   type ToChild,
 } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
+import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 
 export type { StdioSpec };
@@ -99,6 +108,15 @@ export interface SpawnOptions {
    * one to start; without an idle one (or with another `nodePath`), one is started as without.
    */
   pool?: LauncherPool;
+  /**
+   * A network of its own (@rootless-ts/network): `none` (only `lo`, up), `pasta` or
+   * `slirp4netns` (connected, with published `ports`), or `host` (the host's: no network
+   * namespace). A private mode adds the `net` namespace and a setup hook, run before the
+   * caller's, that brings `lo` up; the helper is started once the id maps are written, the
+   * program runs only once it says the network is up, and it is stopped when the program has
+   * exited (or the spawn failed). Default: no network namespace unless `namespaces` has `net`.
+   */
+  network?: NetworkMode | NetworkOptions;
 }
 
 /** A program running in new namespaces. */
@@ -112,6 +130,11 @@ export interface NamespacedProcess {
   readonly receivedFds: readonly number[];
   /** Settles when the program has ended and its piped output has been read to the end. */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * The `network` option's network, up: its mode, helper pid, published ports (host ports
+   * chosen), DNS forwarder. It is closed by itself once the program has exited.
+   */
+  readonly network?: NetworkHandle;
   /** Sends a signal (default SIGTERM); false when the program is already gone. */
   kill(signal?: NodeJS.Signals | number): boolean;
 }
@@ -161,9 +184,15 @@ function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () 
   noNul('path', options.path);
   noNul('hostname', options.hostname);
   noNul('domainname', options.domainname);
+  const net = options.network === undefined ? undefined : planNetwork(options.network);
   const namespaces = [
-    ...new Set((options.namespaces ?? DEFAULT_NAMESPACES).map(parseNamespaceKind)),
+    ...new Set([
+      ...(options.namespaces ?? DEFAULT_NAMESPACES).map(parseNamespaceKind),
+      ...(net?.namespaces ?? []),
+    ]),
   ];
+  if (net?.mode === 'host' && namespaces.includes('net'))
+    throw fail('network "host" shares the host\'s network: namespaces must not have "net"');
   if (options.hostname !== undefined && !namespaces.includes('uts'))
     throw fail('hostname needs a uts namespace');
   const env = Object.entries(options.env ?? {}).map(([k, v]) => {
@@ -203,7 +232,8 @@ function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () 
     env,
     searchPath: options.path ?? options.env?.PATH ?? STANDARD_PATH,
     cwd: options.cwd ?? '/',
-    setup: options.setup ?? [],
+    // The network's hook first: the caller's hooks may pivot_root away from the host's /proc.
+    setup: [...(net?.setup ?? []), ...(options.setup ?? [])],
     noNewPrivileges: options.noNewPrivileges ?? true,
     dieWithParent: options.dieWithParent ?? true,
     keepFds,
@@ -246,7 +276,8 @@ function stdioOf(spec: SpawnOptions['stdio']): [StdioSpec, StdioSpec, StdioSpec]
 export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
   try {
     const { cfg, compile } = checkedConfig(options);
-    return start(cfg, options, compile);
+    const net = options.network === undefined ? undefined : planNetwork(options.network);
+    return start(cfg, options, compile, net);
   } catch (e) {
     // Bad options reject, as every other failure does, rather than throw from the call.
     return Promise.reject(e);
@@ -255,7 +286,7 @@ export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
 
 export type EnterOptions = Omit<
   SpawnOptions,
-  'namespaces' | 'idmap' | 'hostname' | 'domainname'
+  'namespaces' | 'idmap' | 'hostname' | 'domainname' | 'network'
 > & {
   /** The namespaces to join (default: every kind in which the target differs from this process). */
   namespaces?: Array<NamespaceKind | 'mount'>;
@@ -307,6 +338,7 @@ async function start(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
   compile: () => void,
+  net?: NetworkPlan,
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const stdio = stdioOf(options.stdio);
@@ -348,6 +380,7 @@ async function start(
   const receivedFds: number[] = [];
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
+  let network: NetworkHandle | undefined;
   // enter() into a pid namespace: the child that cloned the program's process, to be killed
   // (like the launcher) before the exec, and reaped.
   let intermediate = 0;
@@ -375,6 +408,15 @@ async function start(
         throw spawnError('idmap', e);
       }
     }
+    // After the id maps: pasta and slirp4netns join the user namespace as its owner. The child
+    // waits for 'mapped', so the program never runs before the network is up.
+    if (net && net.mode !== 'host') {
+      try {
+        network = await startPlannedNetwork(net, pid, timeoutMs);
+      } catch (e) {
+        throw spawnError('network', e);
+      }
+    }
     send({ t: 'mapped' });
     await parent.waitReady(options.setupTimeoutMs ?? 60_000);
     receivedFds.push(...plumbing.receiveFds());
@@ -391,13 +433,15 @@ async function start(
     const helpersGone = killHelpers();
     if (pid) killQuietly(pid, 'SIGKILL');
     await Promise.all([helpersGone, exit]);
+    // The helper does not notice the namespace's end by itself.
+    await network?.close();
     for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e;
   }
   channel.destroy();
   plumbing.closeFdChannel();
-  return handle(pid, plumbing, exit, receivedFds);
+  return handle(pid, plumbing, exit, receivedFds, network);
 }
 
 /**
@@ -409,7 +453,7 @@ function startLauncher(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
   stdio: [StdioSpec, StdioSpec, StdioSpec],
-): { plumbing: Plumbing; launcher: ChildProcess; decoder?: LineDecoder } {
+): { plumbing: Plumbing; launcher: LauncherProcess; decoder?: LineDecoder } {
   const script = launcherPath();
   const extraFds = options.extraFds ?? [];
   const pool =
@@ -438,12 +482,13 @@ function startLauncher(
     }
   }
   const plumbing = new Plumbing(stdio, extraFds);
+  const node = options.nodePath ?? process.execPath;
+  const args = ['--single-threaded', script, String(cfg.keepFds)];
   try {
-    const launcher = spawnProcess(
-      options.nodePath ?? process.execPath,
-      ['--single-threaded', script, String(cfg.keepFds)],
-      { stdio: plumbing.launcherStdio, env: {} },
-    );
+    // posix_spawn does not search PATH: a bare nodePath goes through child_process.
+    const launcher: LauncherProcess = node.includes('/')
+      ? spawnLauncher(node, [node, ...args], plumbing.launcherStdio)
+      : spawnProcess(node, args, { stdio: plumbing.launcherStdio, env: {} });
     return { plumbing, launcher };
   } catch (e) {
     // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes
@@ -458,11 +503,14 @@ function handle(
   plumbing: Plumbing,
   reaped: Promise<ExitStatus>,
   receivedFds: number[],
+  network?: NetworkHandle,
 ): NamespacedProcess {
   let done = false;
   const streams = [plumbing.stdout, plumbing.stderr].filter((s): s is Readable => s !== null);
   const exited = reaped.then(async (status) => {
     done = true;
+    // The helper keeps the network namespace alive and does not notice the program's end.
+    await network?.close();
     // As Node does for its children: nobody can read stdin any more, and output nobody
     // reads is drained, so that it can end.
     plumbing.stdin?.destroy();
@@ -480,6 +528,7 @@ function handle(
     stdout: plumbing.stdout,
     stderr: plumbing.stderr,
     receivedFds,
+    ...(network ? { network } : {}),
     exited,
     kill(signal: NodeJS.Signals | number = 'SIGTERM') {
       if (done) return false;

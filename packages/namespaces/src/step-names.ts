@@ -26,7 +26,14 @@ export const CHILD_STEP_NAMES = [
 export type ChildStepName = (typeof CHILD_STEP_NAMES)[number];
 
 /** The parent's own steps: before the child exists, or while it talks to it. */
-export const PARENT_STEP_NAMES = ['options', 'launcher', 'handshake', 'clone', 'idmap'] as const;
+export const PARENT_STEP_NAMES = [
+  'options',
+  'launcher',
+  'handshake',
+  'clone',
+  'idmap',
+  'network',
+] as const;
 
 /** The step at which starting a process failed: the parent's own, or a row of the child's table. */
 export type SpawnStep = (typeof PARENT_STEP_NAMES)[number] | ChildStepName;

@@ -13,13 +13,17 @@ export interface NetworkSetupConfig {
 
 /**
  * The absolute path of the setup hook module (`@rootless-ts/network/setup`), beside the built
- * library; from the sources (unit tests), the built one in dist.
+ * library: its CommonJS build where there is one (a CommonJS launcher, as
+ * @rootless-ts/namespaces' is, requires it without starting the ES module loader), else the ESM
+ * one (a bundle that built only `setup.js` beside itself); from the sources (unit tests), the
+ * built one in dist.
  */
 export function setupModule(): string {
-  const beside = fileURLToPath(new URL('./setup.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../dist/setup.js', import.meta.url));
-  if (existsSync(built)) return built;
+  for (const candidate of ['./setup.cjs', './setup.js', '../dist/setup.cjs']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  const beside = fileURLToPath(new URL('./setup.cjs', import.meta.url));
   throw new Error(`@rootless-ts/network: setup hook not found at ${beside}; build the package`);
 }
 

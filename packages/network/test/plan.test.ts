@@ -140,7 +140,7 @@ describe('modes', () => {
     expect(networkSetup('host')).toEqual({ namespaces: [], setup: [] });
     const s = networkSetup('none');
     expect(s.namespaces).toEqual(['net']);
-    expect(s.setup[0]!.module).toMatch(/dist\/setup\.js$/);
+    expect(s.setup[0]!.module).toMatch(/dist\/setup\.cjs$/);
   });
 
   it('pingGroupRange: inside ends whose host ids span every mapped group', () => {

@@ -767,6 +767,7 @@ export const linuxArm64 = {
     SYS_personality: 92,
     SYS_prctl: 167,
     SYS_recvmsg: 212,
+    SYS_rt_sigaction: 134,
     SYS_seccomp: 277,
     SYS_sendmsg: 211,
     SYS_setdomainname: 162,

@@ -765,6 +765,7 @@ export const linuxX64 = {
     SYS_personality: 135,
     SYS_prctl: 157,
     SYS_recvmsg: 47,
+    SYS_rt_sigaction: 13,
     SYS_seccomp: 317,
     SYS_sendmsg: 46,
     SYS_setdomainname: 171,

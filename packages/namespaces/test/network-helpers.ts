@@ -16,7 +16,7 @@ export interface Done {
   helperPid?: number;
   ports?: Array<{ hostIp?: string; hostPort: number; containerPort: number; protocol: string }>;
   status?: { code: number | null; signal: string | null };
-  error?: { name: string; code?: string; message: string; cause?: string };
+  error?: { name: string; code?: string; step?: string; message: string; cause?: string };
 }
 
 export interface Spec {
@@ -30,7 +30,7 @@ export interface Spec {
 
 /** Runs the fixture as the test user until the container exits; its final report. */
 export async function runContainer(spec: Spec): Promise<Done> {
-  const r = await runNodeAs(testUser(), fixture('run.mjs'), [JSON.stringify(spec)]);
+  const r = await runNodeAs(testUser(), fixture('network-run.mjs'), [JSON.stringify(spec)]);
   const last = r.stdout.trim().split('\n').at(-1);
   if (r.code !== 0 || !last) throw new Error(`fixture failed (${r.code ?? r.signal}): ${r.stderr}`);
   return JSON.parse(last) as Done;
@@ -49,7 +49,7 @@ export class Held {
     const asRoot = process.getuid!() === 0;
     this.child = spawn(
       process.execPath,
-      [fixture('run.mjs'), JSON.stringify({ ...spec, hold: true })],
+      [fixture('network-run.mjs'), JSON.stringify({ ...spec, hold: true })],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         cwd: '/',

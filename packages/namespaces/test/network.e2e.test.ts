@@ -1,9 +1,10 @@
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeTree, runAs, testUser, userTempDir } from '@rootless-ts/testkit';
+import { removeTree, runAs, runNodeAs, testUser, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hook, spawnAsTestUser } from './helpers.js';
 import {
   fixture,
   freePort,
@@ -14,7 +15,7 @@ import {
   liveProcesses,
   runContainer,
   udpSendUntil,
-} from './helpers.js';
+} from './network-helpers.js';
 
 const BUSYBOX = '/bin/busybox';
 let webRoot: string;
@@ -232,3 +233,54 @@ describe.each(['pasta', 'slirp4netns'])('%s', (mode) => {
     await gone(r.pid);
   });
 });
+
+describe('the network option', () => {
+  it('host: no network namespace of its own, no helper', async () => {
+    const mine = readlinkNet('self');
+    const r = await runContainer({ mode: 'host', argv: ['readlink', '/proc/self/ns/net'] });
+    expect(r.error).toBeUndefined();
+    // The test user's processes share the host's network namespace with this one.
+    expect(r.stdout.trim()).toBe(mine);
+    expect(r.helperPid).toBeUndefined();
+  });
+
+  it('a bad mode, a bad port and ports with none are refused with one line, nothing started', async () => {
+    for (const [network, message] of [
+      ['bridge', /^options: network: .*bridge/],
+      [{ mode: 'pasta', ports: ['70000:80'] }, /^options: network: 70000:80: host port 70000/],
+      [{ mode: 'none', ports: ['8080:80'] }, /^options: network: ports cannot be published/],
+    ] as const) {
+      const r = await spawnAsTestUser({ options: { argv: ['true'], network }, idmap: 'rootless' });
+      expect(r.error?.step).toBe('options');
+      expect(r.error?.message).toMatch(message);
+      expect(r.error?.message).not.toContain('\n');
+    }
+  });
+
+  it.each(['pasta', 'slirp4netns'])(
+    '%s: a setup hook failing after the helper started leaves no helper',
+    async (mode) => {
+      const r = await spawnAsTestUser({
+        options: { argv: ['true'], network: mode, setup: [hook('throws.mjs')] },
+        idmap: 'rootless',
+      });
+      expect(r.error?.step).toBe('setup');
+      // afterEach: no helper, no container of the test user's is left.
+    },
+  );
+
+  it("the README's example is the fixture, verbatim, and serves a page through pasta", async () => {
+    const example = fixture('readme-network.mjs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`js\n${readFileSync(example, 'utf8')}\`\`\``);
+    // It publishes 127.0.0.1:8080, which no other test uses.
+    const r = await runNodeAs(testUser(), example);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('hostPort: 8080');
+    expect(r.stdout.trim().endsWith('hello from inside')).toBe(true);
+  });
+});
+
+function readlinkNet(pid: string): string {
+  return readlinkSync(`/proc/${pid}/ns/net`);
+}

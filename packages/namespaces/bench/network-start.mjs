@@ -1,36 +1,23 @@
 #!/usr/bin/env node
-// Start-up cost of a network: spawns `true` in new namespaces N times per mode, the network
-// started from the idmap callback as an integration does, and prints the median and the
+// Start-up cost of a network: spawns `true` in new namespaces N times per mode, through
+// spawn()'s `network` option, and prints the median and the
 // quartiles of the time from spawn() to the program's exit and the network's close.
 //
-//   node bench/start.mjs [runs=15] [modes=host,none,pasta,slirp4netns]
+//   node bench/network-start.mjs [runs=15] [modes=host,none,pasta,slirp4netns]
 //
 // Run as an unprivileged user with subordinate ids; build the packages first (npm run build).
 import { performance } from 'node:perf_hooks';
 import { rootlessIdMap, spawn } from '@rootless-ts/namespaces';
-import { networkSetup, startNetwork } from '@rootless-ts/network';
 
 const runs = Number(process.argv[2] ?? 15);
 const modes = (process.argv[3] ?? 'host,none,pasta,slirp4netns').split(',');
 const { idmap } = rootlessIdMap();
 
 async function once(mode) {
-  const net = networkSetup(mode);
-  let handle;
   const t0 = performance.now();
-  const p = await spawn({
-    argv: ['true'],
-    namespaces: ['user', 'mnt', 'pid', 'uts', 'ipc', ...net.namespaces],
-    setup: net.setup,
-    stdio: 'ignore',
-    idmap: async (pid) => {
-      await idmap(pid);
-      handle = await startNetwork({ mode, pid });
-    },
-  });
+  const p = await spawn({ argv: ['true'], stdio: 'ignore', idmap, network: mode });
   const up = performance.now();
-  await p.exited;
-  await handle?.close();
+  await p.exited; // the network is closed by then
   return { total: performance.now() - t0, up: up - t0 };
 }
 
