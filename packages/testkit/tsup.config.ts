@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // testkitFixture() finds fixtures/ through import.meta.url, in the CommonJS build too.
+  shims: true,
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { noSubidUser, runAs, type TestUser } from '@rootless-ts/testkit';
+import { noSubidUser, runAs, type TestUser, testkitFixture } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   busyboxRoot,
@@ -32,7 +32,7 @@ const probeInRoot = '/tiocsti';
 beforeAll(async () => {
   bb = await busyboxRoot();
   probe = join(bb.dir, 'tiocsti');
-  const source = fileURLToPath(new URL('./fixtures/tiocsti.c', import.meta.url));
+  const source = testkitFixture('tiocsti.c');
   try {
     execFileSync('gcc', ['-static', '-O1', '-o', probe, source], {
       stdio: ['ignore', 'ignore', 'pipe'],

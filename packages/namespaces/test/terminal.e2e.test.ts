@@ -7,6 +7,7 @@ import {
   removeTree,
   runAs,
   STANDARD_PATH,
+  testkitFixture,
   testUser,
   userTempDir,
 } from '@rootless-ts/testkit';
@@ -53,7 +54,7 @@ beforeAll(() => {
   chmodSync(dir, 0o755);
   probe = join(dir, 'tiocsti');
   try {
-    execFileSync('gcc', ['-static', '-O1', '-o', probe, fixture('tiocsti.c')], {
+    execFileSync('gcc', ['-static', '-O1', '-o', probe, testkitFixture('tiocsti.c')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (e) {

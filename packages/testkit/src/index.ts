@@ -1,3 +1,4 @@
+export { testkitFixture } from './fixtures.js';
 export {
   listProcesses,
   mountTable,
