@@ -43,10 +43,13 @@ interface Outcome {
   error?: { message: string; step: string; code: string; field?: string };
 }
 
-async function run(spec: Record<string, unknown>): Promise<Outcome> {
+/** The program's outcome; a spawn that failed throws its error, unless `failing` expects it. */
+async function run(spec: Record<string, unknown>, failing = false): Promise<Outcome> {
   const r = await runNodeAs(user, fixture('seccomp-run.mjs'), [JSON.stringify(spec)]);
   if (r.code !== 0) throw new Error(`run fixture failed (${r.code ?? r.signal}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as Outcome;
+  const o = JSON.parse(r.stdout) as Outcome;
+  if (o.error && !failing) throw new Error(`spawn failed: ${JSON.stringify(o.error)}`);
+  return o;
 }
 
 let dir: string;
@@ -241,7 +244,7 @@ describe('bad profiles', () => {
       }),
     );
     chmodSync(bad, 0o644);
-    const o = await run({ profile: bad, argv: ['true'] });
+    const o = await run({ profile: bad, argv: ['true'] }, true);
     expect(o.error).toEqual({
       message: `options: seccomp profile ${bad}: syscalls[1].action: unknown action "SCMP_ACT_FOO"`,
       step: 'options',
