@@ -271,7 +271,13 @@ async function startPasta(
 ): Promise<NetworkHandle> {
   // pasta writes its pid to --pid once the network is configured: a pipe of ours, reopened
   // through /dev/fd (a socket could not be), is its readiness signal.
-  const args = pastaArgs({ pid, ports, readyFd: 3, ...(mtu !== undefined ? { mtu } : {}) });
+  const args = pastaArgs({
+    pid,
+    ports,
+    readyFd: 3,
+    callerIsRoot: process.getuid?.() === 0,
+    ...(mtu !== undefined ? { mtu } : {}),
+  });
   const [r, w] = libc.pipe2(F.O_CLOEXEC);
   let helper: Helper;
   let reader: Socket;

@@ -35,6 +35,11 @@ export interface PastaPlan {
   /** The descriptor pasta writes its pid to once the network is configured (its readiness). */
   readyFd: number;
   mtu?: number;
+  /**
+   * The caller is root (uid 0). pasta started by root switches to `nobody`, which may not open
+   * the container's user namespace (root made it): it must keep the caller's identity.
+   */
+  callerIsRoot?: boolean;
 }
 
 /**
@@ -65,6 +70,7 @@ export function pastaArgs(plan: PastaPlan): string[] {
   args.push('--dns-forward', PASTA_DNS_FORWARD);
   if (plan.mtu !== undefined) args.push('--mtu', String(plan.mtu));
   args.push('--pid', `/dev/fd/${plan.readyFd}`);
+  if (plan.callerIsRoot) args.push('--runas', '0:0');
   return args;
 }
 

@@ -59,6 +59,14 @@ describe('pastaArgs', () => {
     );
     expect(() => pastaArgs({ pid: 0, readyFd: 3 })).toThrow('bad container pid 0');
   });
+
+  it("keeps root as root (pasta would switch to nobody, who cannot open root's namespaces)", () => {
+    expect(pastaArgs({ pid: 7, readyFd: 3, callerIsRoot: true }).slice(-2)).toEqual([
+      '--runas',
+      '0:0',
+    ]);
+    expect(pastaArgs({ pid: 7, readyFd: 3 })).not.toContain('--runas');
+  });
 });
 
 describe('slirp4netns', () => {
