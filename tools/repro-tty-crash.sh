@@ -6,9 +6,9 @@
 # 1 of 7 when the container's stderr is the caller's terminal (spawn stdio [ignore, ignore, 2]
 # in apps/demo/src/run.ts instead of 'ignore'). No message reaches stderr. Measured with that
 # stderr, 100 runs each: default 10 failures; `--security-opt seccomp=unconfined` 0; a profile
-# allowing everything (the terminal guard still on) 0; `--network host` 0. So it takes podman's
-# profile denying something to the clone child (between the filter and execve, or in a row after
-# it) and the pasta timing; the build before this wave's changes gave 0 in 250.
+# allowing everything (the terminal guard still on) 0; `--network host` 0; the build before this
+# wave's changes 0 in 250. Loaded with SECCOMP_FILTER_FLAG_LOG, podman's profile logged no denied
+# call in 7 crashes: a timing race (the parent compiling the profile, pasta's wait), not a denial.
 # Usage, as a user with subordinate ids, after `npm run build`: tools/repro-tty-crash.sh [RUNS]
 cli=$(cd "$(dirname "$0")/.." && pwd)/apps/demo/dist/cli.js
 runs=${1:-200}
