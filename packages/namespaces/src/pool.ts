@@ -157,7 +157,7 @@ export class Pool implements LauncherPool {
     try {
       child = spawnProcess(
         this.nodePath,
-        ['--single-threaded', script, '3', '--pooled', String(process.pid)],
+        ['--single-threaded', '--expose-gc', script, '3', '--pooled', String(process.pid)],
         { stdio: ['ignore', 'ignore', 'ignore', theirs, fdTheirs], env: {} },
       );
     } catch {

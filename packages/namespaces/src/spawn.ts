@@ -483,7 +483,7 @@ function startLauncher(
   }
   const plumbing = new Plumbing(stdio, extraFds);
   const node = options.nodePath ?? process.execPath;
-  const args = ['--single-threaded', script, String(cfg.keepFds)];
+  const args = ['--single-threaded', '--expose-gc', script, String(cfg.keepFds)];
   try {
     // posix_spawn does not search PATH: a bare nodePath goes through child_process.
     const launcher: LauncherProcess = node.includes('/')
