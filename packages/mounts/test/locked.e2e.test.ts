@@ -1,42 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  listProcesses,
-  mountTable,
-  removeTree,
-  type TestUser,
-  testUser,
-  treeListing,
-  userTempDir,
-} from '@rootless-ts/testkit';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { treeListing } from '@rootless-ts/testkit';
+import { describe, expect, it } from 'vitest';
 import { planHostFiles } from '../src/index.js';
 import { chown } from './helpers/rootfs.js';
 import { runPlan } from './helpers/run.js';
+import { scratchPerTest } from './helpers/scratch.js';
 
 // End-to-end: the mounts a plan makes, once the program runs in a nested user namespace with a
 // new mount namespace (the kernel then locks them), hold against root inside: masks cannot be
 // unmounted, a read-only volume cannot be made writable, no new proc can be mounted. A proc
 // planned at a chroot's /proc (debootstrap's) is there, masked, and stays.
 
-let user: TestUser;
-let dir: string;
-let mountsBefore: string[];
-
-beforeAll(() => {
-  user = testUser();
-});
-
-beforeEach(() => {
-  mountsBefore = mountTable();
-  dir = userTempDir(user, 'rootless-locked-');
-});
-
-afterEach(() => {
-  expect(mountTable()).toEqual(mountsBefore);
-  expect(listProcesses().filter((p) => p.command.includes(dir))).toEqual([]);
-  removeTree(dir);
-});
+const scratch = scratchPerTest('rootless-locked-');
 
 /** Runs script as root of a nested user namespace, in a new mount namespace: the locked view. */
 const nested = (script: string) =>
@@ -47,16 +23,16 @@ const attempt = (name: string, cmd: string) => `${cmd} >/dev/null 2>&1; echo "${
 
 describe('mounts made by a plan, seen from a nested user namespace (locked)', () => {
   it('keep their masks, read-only volumes and proc against root inside; a chroot gets its proc', async () => {
-    const chroot = join(dir, 'chroot');
+    const chroot = join(scratch.dir, 'chroot');
     mkdirSync(join(chroot, 'proc'), { recursive: true });
     mkdirSync(join(chroot, 'mnt'));
-    const vol = join(dir, 'vol');
+    const vol = join(scratch.dir, 'vol');
     mkdirSync(vol);
     writeFileSync(join(vol, 'file'), 'original\n');
-    chown(dir, user);
+    chown(scratch.dir, scratch.user);
     const volBefore = treeListing(vol);
     const target = join(chroot, 'vol');
-    const r = await runPlan(user, {
+    const r = await runPlan(scratch.user, {
       ops: planHostFiles({
         procMounts: [join(chroot, 'proc')],
         volumes: [{ source: vol, target, readonly: true }],

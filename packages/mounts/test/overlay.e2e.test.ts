@@ -1,55 +1,31 @@
 import { lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  listProcesses,
-  mountTable,
-  removeTree,
-  type TestUser,
-  testUser,
-  treeListing,
-  userTempDir,
-} from '@rootless-ts/testkit';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { treeListing } from '@rootless-ts/testkit';
+import { describe, expect, it } from 'vitest';
 import { buildBusyboxRoot, chown } from './helpers/rootfs.js';
 import { runPlan } from './helpers/run.js';
+import { scratchPerTest } from './helpers/scratch.js';
 
 // End-to-end: an overlay root (two lower layers, an upper and a work directory) mounted by the
 // unprivileged test user inside its own user+mount namespaces (overlayfs with userxattr), with
 // the rest of the plan (proc, dev, sys, volumes, pivot_root) on top of it.
 
-let user: TestUser;
-let dir: string;
-let mountsBefore: string[];
-
-beforeAll(() => {
-  user = testUser();
-});
-
-beforeEach(() => {
-  mountsBefore = mountTable();
-  dir = userTempDir(user, 'rootless-overlay-');
-});
-
-afterEach(() => {
-  expect(mountTable()).toEqual(mountsBefore);
-  expect(listProcesses().filter((p) => p.command.includes(dir))).toEqual([]);
-  removeTree(dir);
-});
+const scratch = scratchPerTest('rootless-overlay-');
 
 /** Two layers: busybox with /etc/motd "top", under it a layer with its own motd and a file. */
 function layers() {
-  const top = buildBusyboxRoot(join(dir, 'top'), user);
+  const top = buildBusyboxRoot(join(scratch.dir, 'top'), scratch.user);
   writeFileSync(join(top, 'etc/motd'), 'top\n');
-  const bottom = join(dir, 'bottom');
+  const bottom = join(scratch.dir, 'bottom');
   mkdirSync(join(bottom, 'etc'), { recursive: true });
   writeFileSync(join(bottom, 'etc/motd'), 'bottom\n');
   writeFileSync(join(bottom, 'only-bottom'), 'from the bottom layer\n');
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
-  const vol = join(dir, 'vol');
+  const upper = join(scratch.dir, 'upper');
+  const work = join(scratch.dir, 'work');
+  const vol = join(scratch.dir, 'vol');
   for (const d of [upper, work, vol]) mkdirSync(d);
   writeFileSync(join(vol, 'shared'), 'volume\n');
-  chown(dir, user);
+  chown(scratch.dir, scratch.user);
   return { top, bottom, upper, work, vol };
 }
 
@@ -57,7 +33,7 @@ describe('an overlay root', () => {
   it('shows the merged layers, writes to upperdir only, and takes proc, dev, sys and volumes', async () => {
     const { top, bottom, upper, work, vol } = layers();
     const lowersBefore = [...treeListing(top), ...treeListing(bottom)];
-    const r = await runPlan(user, {
+    const r = await runPlan(scratch.user, {
       options: {
         root: { overlay: { lowerdirs: [top, bottom], upperdir: upper, workdir: work } },
         volumes: [{ source: vol, target: '/vol', readonly: true }],
@@ -102,7 +78,7 @@ describe('an overlay root', () => {
   it('fails with one clear error for a workdir on another filesystem, leaving the layers alone', async () => {
     const { top, upper } = layers();
     const before = treeListing(top);
-    const r = await runPlan(user, {
+    const r = await runPlan(scratch.user, {
       // /dev/shm is a tmpfs: not the filesystem upperdir is on.
       options: {
         root: { overlay: { lowerdirs: [top], upperdir: upper, workdir: '/dev/shm' } },
