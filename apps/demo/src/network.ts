@@ -161,13 +161,15 @@ export class ContainerNetwork {
     private readonly ports: PortMapping[],
   ) {}
 
-  /** Wraps an id mapper: map, then start the network; the child goes on only after both. */
-  wrap(idmap: (pid: number) => Promise<void> | void): (pid: number) => Promise<void> {
-    return async (pid) => {
-      await idmap(pid);
-      if (this.mode === 'host') return;
-      this.handle = await startNetwork({ mode: this.mode, pid, ports: this.ports });
-    };
+  /**
+   * Starts the helper for the container whose host pid is `pid` (nothing for `host`): spawn()'s
+   * `sidecar`, so it comes up beside the id maps and the container's setup, and the program
+   * starts once it is up. pasta and slirp4netns join the user namespace as its owner, which
+   * needs no id mapped yet.
+   */
+  async start(pid: number): Promise<void> {
+    if (this.mode === 'host') return;
+    this.handle = await startNetwork({ mode: this.mode, pid, ports: this.ports });
   }
 
   close(): Promise<void> {

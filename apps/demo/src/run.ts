@@ -115,7 +115,8 @@ export async function runContainer(
   try {
     child = await spawn({
       ...plan.spawn,
-      idmap: network.wrap(idmap.idmap),
+      idmap: idmap.idmap,
+      sidecar: (pid) => network.start(pid),
       stdio: req.tty ? 'ignore' : 'inherit',
     });
   } catch (e) {
@@ -233,8 +234,8 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
   if (e instanceof RootlessError) return e;
   const cmd = req.command[0] ?? '';
   if (e instanceof SpawnError) {
-    if (e.step === 'idmap' && e.cause instanceof NetworkError) {
-      // The network starts in the same callback, after the maps: its errors name the helper.
+    if (e.step === 'sidecar' && e.cause instanceof NetworkError) {
+      // The network helper is the spawn's sidecar: its errors name the helper.
       return new RootlessError('network', { cause: e.cause });
     }
     if (e.step === 'resolve' || e.step === 'exec') {

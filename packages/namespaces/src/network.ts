@@ -1,7 +1,8 @@
 /**
  * The `network` option of spawn(): a private network through @rootless-ts/network. Planned here
  * (pure: mode, ports, the `net` namespace and the setup hook that brings `lo` up in the child);
- * the helper (pasta, slirp4netns) is started by spawn() once the id maps are written, and closed
+ * the helper (pasta, slirp4netns) is started by spawn() as soon as the child exists (beside the id
+ * maps and the child's setup; the program runs once it is up), and closed
  * when the program has exited or when the spawn failed after it started.
  */
 import {

@@ -51,6 +51,14 @@ export interface SpawnOptions {
   namespaces?: Array<NamespaceKind | 'mount'>;
   /** Writes the child's uid_map/gid_map; without it the child stays unmapped (uid 65534). */
   idmap?: IdMapper;
+  /**
+   * Starts something for the container from this process (a network helper of your own, say) as
+   * soon as the child exists, given its host pid: it runs beside the id maps and the child's
+   * setup, and the program starts only once it has resolved. A rejection fails the spawn (step
+   * `sidecar`); what it started is yours to stop, also then: the spawn rejects only after it
+   * has settled.
+   */
+  sidecar?: (pid: number) => Promise<unknown>;
   hostname?: string;
   domainname?: string;
   /** Final credentials inside (default: the id the invoking user is mapped to). */
@@ -381,6 +389,8 @@ async function start(
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
+  let networkStarting: Promise<Settled<NetworkHandle>> | undefined;
+  let sidecarStarting: Promise<Settled<unknown>> | undefined;
   // enter() into a pid namespace: the child that cloned the program's process, to be killed
   // (like the launcher) before the exec, and reaped.
   let intermediate = 0;
@@ -400,6 +410,17 @@ async function start(
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
     exit = watchExit(pid);
     if (intermediate) intermediateExit = watchExit(intermediate);
+    // The network helper starts at once, beside the id maps and the child's setup: pasta and
+    // slirp4netns join the user namespace as its owner, which gives them its capabilities before
+    // any id is mapped, and bringing the network up (about 50 ms for pasta) then costs no
+    // time of its own. The program still runs only once the network is up: the child waits for
+    // 'exec', sent after it.
+    networkStarting =
+      net && net.mode !== 'host' ? settle(startPlannedNetwork(net, pid, timeoutMs)) : undefined;
+    const sidecar = 'sidecar' in options ? options.sidecar : undefined;
+    // Called now, before 'mapped' goes out: its synchronous part runs while the child is still
+    // the caller's (not yet root inside), e.g. to open the child's /proc/PID/ns entries.
+    sidecarStarting = sidecar ? settle(callNow(() => sidecar(pid))) : undefined;
     const idmap = 'idmap' in options ? options.idmap : undefined;
     if (idmap) {
       try {
@@ -408,17 +429,17 @@ async function start(
         throw spawnError('idmap', e);
       }
     }
-    // After the id maps: pasta and slirp4netns join the user namespace as its owner. The child
-    // waits for 'mapped', so the program never runs before the network is up.
-    if (net && net.mode !== 'host') {
-      try {
-        network = await startPlannedNetwork(net, pid, timeoutMs);
-      } catch (e) {
-        throw spawnError('network', e);
-      }
-    }
     send({ t: 'mapped' });
     await parent.waitReady(options.setupTimeoutMs ?? 60_000);
+    if (networkStarting) {
+      const started = await networkStarting;
+      if (!started.ok) throw spawnError('network', started.error);
+      network = started.value;
+    }
+    if (sidecarStarting) {
+      const started = await sidecarStarting;
+      if (!started.ok) throw spawnError('sidecar', started.error);
+    }
     receivedFds.push(...plumbing.receiveFds());
     // The launcher must be gone before the child executes: resuming after the child's exec
     // would corrupt its V8 state.
@@ -433,8 +454,13 @@ async function start(
     const helpersGone = killHelpers();
     if (pid) killQuietly(pid, 'SIGKILL');
     await Promise.all([helpersGone, exit]);
-    // The helper does not notice the namespace's end by itself.
+    // The helper does not notice the namespace's end by itself (nor does one still starting).
+    if (networkStarting && !network) {
+      const started = await networkStarting;
+      if (started.ok) network = started.value;
+    }
     await network?.close();
+    await sidecarStarting;
     for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e;
@@ -561,5 +587,24 @@ function killQuietly(pid: number, signal: NodeJS.Signals | number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects (so one not awaited yet cannot be an unhandled rejection). */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** `f()` as a promise, a synchronous throw included. */
+function callNow<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }

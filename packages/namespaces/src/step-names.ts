@@ -33,6 +33,7 @@ export const PARENT_STEP_NAMES = [
   'clone',
   'idmap',
   'network',
+  'sidecar',
 ] as const;
 
 /** The step at which starting a process failed: the parent's own, or a row of the child's table. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,14 @@ import {
   type NetworkMode,
   SYSTEM_PATH,
 } from './mode.js';
-import { pastaArgs, type ResolvedPort, slirp4netnsArgs, slirpHostfwdRequests } from './plan.js';
+import {
+  type NamespaceFds,
+  namespacePaths,
+  pastaArgs,
+  type ResolvedPort,
+  slirp4netnsArgs,
+  slirpHostfwdRequests,
+} from './plan.js';
 import type { PortMapping } from './ports.js';
 
 export interface StartNetworkOptions {
@@ -89,11 +96,48 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
       { helper },
     );
   }
-  const ports = await choosePorts(options.ports ?? []);
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  return helper === 'pasta'
-    ? startPasta(program, setpriv, pid, ports, options.mtu, timeoutMs)
-    : startSlirp(program, setpriv, pid, ports, options.mtu, timeoutMs);
+  // Before the first await: the container's process may take ids that end our access to its
+  // /proc entries as soon as it goes on (see joinPaths in plan.ts).
+  const ns = openNamespaces(pid);
+  try {
+    const ports = await choosePorts(options.ports ?? []);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return await (helper === 'pasta'
+      ? startPasta(program, setpriv, pid, ns, ports, options.mtu, timeoutMs)
+      : startSlirp(program, setpriv, pid, ns, ports, options.mtu, timeoutMs));
+  } finally {
+    // The helper has its own copies (or never started).
+    for (const fd of [ns.net, ns.user]) closeSync(fd);
+  }
+}
+
+/** The container's network and user namespaces, opened by /proc/PID (close-on-exec). */
+function openNamespaces(pid: number): NamespaceFds {
+  const paths = namespacePaths(pid);
+  const open = (path: string) => {
+    try {
+      return openSync(path, 'r');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new NetworkError(
+        err.code ?? 'ERR_HELPER_FAILED',
+        `cannot open ${path} (${err.code ?? 'error'}): the container's process is gone or no longer ours`,
+        {
+          ...(err.errno !== undefined ? { errno: Math.abs(err.errno) } : {}),
+          syscall: 'open',
+          path,
+          cause: e,
+        },
+      );
+    }
+  };
+  const net = open(paths.net);
+  try {
+    return { net, user: open(paths.user) };
+  } catch (e) {
+    closeSync(net);
+    throw e;
+  }
 }
 
 function idleHandle(mode: NetworkMode): NetworkHandle {
@@ -265,6 +309,7 @@ async function startPasta(
   program: string,
   setpriv: string,
   pid: number,
+  ns: NamespaceFds,
   ports: ResolvedPort[],
   mtu: number | undefined,
   timeoutMs: number,
@@ -273,6 +318,8 @@ async function startPasta(
   // through /dev/fd (a socket could not be), is its readiness signal.
   const args = pastaArgs({
     pid,
+    // fds 4 and 5 of the helper (spawnHelper's extra descriptors start at 3).
+    nsFds: { net: 4, user: 5 },
     ports,
     readyFd: 3,
     callerIsRoot: process.getuid?.() === 0,
@@ -282,7 +329,7 @@ async function startPasta(
   let helper: Helper;
   let reader: Socket;
   try {
-    helper = spawnHelper('pasta', setpriv, program, args, [w]);
+    helper = spawnHelper('pasta', setpriv, program, args, [w, ns.net, ns.user]);
   } catch (e) {
     libc.close(r);
     throw e;
@@ -312,6 +359,7 @@ async function startSlirp(
   program: string,
   setpriv: string,
   pid: number,
+  ns: NamespaceFds,
   ports: ResolvedPort[],
   mtu: number | undefined,
   timeoutMs: number,
@@ -322,6 +370,7 @@ async function startSlirp(
   const apiSocket = dir ? join(dir, 'api.sock') : undefined;
   const args = slirp4netnsArgs({
     pid,
+    nsFds: { net: 5, user: 6 },
     readyFd: 3,
     exitFd: 4,
     ...(apiSocket ? { apiSocket } : {}),
@@ -334,7 +383,7 @@ async function startSlirp(
   try {
     // fd 3: it writes there once the network is up; fd 4: it exits when that reaches EOF, which
     // happens when we close our end or die.
-    helper = spawnHelper('slirp4netns', setpriv, program, args, ['pipe', 'pipe']);
+    helper = spawnHelper('slirp4netns', setpriv, program, args, ['pipe', 'pipe', ns.net, ns.user]);
   } catch (e) {
     cleanDir();
     throw e;

@@ -12,6 +12,24 @@ export function namespacePaths(pid: number): { net: string; user: string } {
   return { net: `/proc/${pid}/ns/net`, user: `/proc/${pid}/ns/user` };
 }
 
+/** The helper's own descriptors of the container's namespaces, opened for it by its parent. */
+export interface NamespaceFds {
+  net: number;
+  user: number;
+}
+
+/**
+ * The paths a helper joins the namespaces by: its inherited descriptors when it has them
+ * (`/proc/self/fd/N`), else the container's /proc entries. Opening /proc/PID/ns/* needs ptrace
+ * access to the container's first process, which ends when that process takes ids of the user
+ * namespace (root inside is a subordinate id): a helper started beside the setup is handed
+ * descriptors its parent opened while the process was still the caller's.
+ */
+function joinPaths(pid: number, fds: NamespaceFds | undefined): { net: string; user: string } {
+  const byPid = namespacePaths(pid);
+  return fds ? { net: `/proc/self/fd/${fds.net}`, user: `/proc/self/fd/${fds.user}` } : byPid;
+}
+
 function refuseSctp(helper: string, ports: readonly PortMapping[]): void {
   const sctp = ports.find((p) => p.protocol === 'sctp');
   if (sctp) {
@@ -31,6 +49,8 @@ function pastaPort(p: ResolvedPort): string {
 
 export interface PastaPlan {
   pid: number;
+  /** Descriptors of the namespaces in the helper (default: join by /proc/PID). */
+  nsFds?: NamespaceFds;
   ports?: readonly ResolvedPort[];
   /** The descriptor pasta writes its pid to once the network is configured (its readiness). */
   readyFd: number;
@@ -53,7 +73,7 @@ export interface PastaPlan {
  * follows TCP unless told). DNS to 169.254.1.1 goes to the host's resolver, as with podman.
  */
 export function pastaArgs(plan: PastaPlan): string[] {
-  const ns = namespacePaths(plan.pid);
+  const ns = joinPaths(plan.pid, plan.nsFds);
   const ports = plan.ports ?? [];
   refuseSctp('pasta', ports);
   const args = ['--foreground', '--quiet', '--config-net'];
@@ -76,6 +96,8 @@ export function pastaArgs(plan: PastaPlan): string[] {
 
 export interface Slirp4netnsPlan {
   pid: number;
+  /** Descriptors of the namespaces in the helper (default: join by /proc/PID). */
+  nsFds?: NamespaceFds;
   readyFd: number;
   exitFd: number;
   apiSocket?: string;
@@ -92,7 +114,7 @@ export interface Slirp4netnsPlan {
  * close the network or die). Ports are added through `apiSocket` (add_hostfwd).
  */
 export function slirp4netnsArgs(plan: Slirp4netnsPlan): string[] {
-  const ns = namespacePaths(plan.pid);
+  const ns = joinPaths(plan.pid, plan.nsFds);
   const args = [
     '--configure',
     `--mtu=${plan.mtu ?? 65520}`,

@@ -69,6 +69,29 @@ describe('pastaArgs', () => {
   });
 });
 
+describe('joining by inherited descriptors', () => {
+  // The container's /proc/PID/ns entries stop being ours to open once its first process takes
+  // ids of its user namespace; the caller opens them before and hands them to the helper.
+  it('pasta and slirp4netns join /proc/self/fd/N when given nsFds', () => {
+    const pasta = pastaArgs({ pid: 7, readyFd: 3, nsFds: { net: 4, user: 5 } });
+    expect(pasta.slice(pasta.indexOf('--netns'), pasta.indexOf('--netns') + 4)).toEqual([
+      '--netns',
+      '/proc/self/fd/4',
+      '--userns',
+      '/proc/self/fd/5',
+    ]);
+    expect(pasta.join(' ')).not.toContain('/proc/7/');
+    const slirp = slirp4netnsArgs({ pid: 9, readyFd: 3, exitFd: 4, nsFds: { net: 5, user: 6 } });
+    expect(slirp.slice(-3)).toEqual(['--userns-path=/proc/self/fd/6', '/proc/self/fd/5', 'tap0']);
+  });
+
+  it('still checks the pid', () => {
+    expect(() => pastaArgs({ pid: -1, readyFd: 3, nsFds: { net: 4, user: 5 } })).toThrow(
+      'bad container pid -1',
+    );
+  });
+});
+
 describe('slirp4netns', () => {
   it('arguments', () => {
     expect(
