@@ -1,4 +1,4 @@
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lastCap } from '@rootless-ts/capabilities';
@@ -38,9 +38,13 @@ import { exitStatus } from './status.js';
 import { hostWinsize, type Relay, relayTerminal } from './terminal.js';
 import { isDirInRoot, readUserDb } from './users.js';
 
-/** The built setup hook, beside this module in dist/. */
+/**
+ * The built setup hook, beside this module in dist/: the CommonJS one, which the CommonJS
+ * launcher requires without starting the ES module loader, else the ES module.
+ */
 export function hookModulePath(): string {
-  return fileURLToPath(new URL('./hook.js', import.meta.url));
+  const cjs = fileURLToPath(new URL('./hook.cjs', import.meta.url));
+  return existsSync(cjs) ? cjs : fileURLToPath(new URL('./hook.js', import.meta.url));
 }
 
 /** Prints one line on stderr. */
