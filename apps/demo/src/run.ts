@@ -22,6 +22,7 @@ import {
   type SeccompProfile,
   SeccompProfileError,
 } from '@rootless-ts/seccomp';
+import { earlyLauncher } from './early-launcher.js';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
 import {
@@ -117,8 +118,10 @@ export async function runContainer(
   const forwarder = forwardSignals({ tty: req.tty });
   let child: NamespacedProcess;
   try {
+    const pool = earlyLauncher();
     child = await spawn({
       ...plan.spawn,
+      ...(pool ? { pool } : {}),
       idmap: idmap.idmap,
       sidecar: (pid) => network.start(pid),
       stdio: req.tty ? 'ignore' : 'inherit',

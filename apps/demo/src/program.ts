@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { printCurrentCaps, showCaps } from './caps.js';
+import { installDebian } from './debian.js';
+import { discardEarlyLauncher } from './early-launcher.js';
+import { errorLine, SETUP_FAILED } from './errors.js';
+import type { RawImageRunOptions, RawPullOptions } from './image.js';
+import { parseRunRequest } from './options.js';
+import { makeBusyboxRoot } from './rootfs.js';
+
+/** `rootfs busybox --image`: the root as an image with a shell as its command. */
+async function busyboxImage(root: string, layout: { dir: string; tag: string }): Promise<void> {
+  const { busyboxOwners, packTree, writeImageLayout } = await import('./rootfs-image.js');
+  await writeImageLayout(layout, {
+    tar: () => packTree(root, busyboxOwners),
+    config: { Cmd: ['/bin/sh'] },
+  });
+}
+
+import { runContainer, say } from './run.js';
+import { usageErrorLine } from './usage.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const IMAGES_HELP = `
+IMAGES: without --root, the first argument is an image when it has a transport prefix
+(docker://, oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE), is in the store (rootless
+images), names a registry, tag or digest (localhost:5000/x, alpine:3, x@sha256:...), or is not
+a program on the host's PATH (alpine); otherwise it is a command on the host's files. With
+--root, every argument is the command.`;
+
+/** The `rootless` command line (commander), with every error as one `rootless: …` line and 125. */
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('rootless')
+    .description('Rootless Linux containers from TypeScript (rootless-ts)')
+    .version(version(), '-V, --version')
+    .showHelpAfterError(false)
+    .enablePositionalOptions()
+    .configureOutput({
+      outputError: (str) => say(usageErrorLine(str)),
+    })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run COMMAND in a new rootless container')
+    .usage('[options] [--] [IMAGE] COMMAND [ARG...]')
+    .argument('<command...>', 'an image (see IMAGES below) or the command, and its arguments')
+    .passThroughOptions()
+    .option('-r, --root <dir>', "root filesystem (default: the host's files, own /proc)")
+    .option('--hostname <name>', 'hostname inside')
+    .option(
+      '-u, --user <user[:group]>',
+      "user inside, by name or id, from the container's /etc/passwd",
+    )
+    .option('--map-uid <n>', "container uid of the invoking user's uid", '1100')
+    .option('--map-gid <n>', "container gid of the invoking user's gid", '1100')
+    .option(
+      '-v, --volume <host:cont[:ro|rw]>',
+      'bind mount (repeatable; read-only by default; needs --root)',
+      collect,
+    )
+    .option(
+      '-e, --env <name=value>',
+      'environment variable (repeatable; NAME alone: the host value)',
+      collect,
+    )
+    .option('-w, --workdir <dir>', "working directory inside (default: the user's home)")
+    .option('-t, --tty', "allocate a pseudo-terminal from the container's devpts")
+    .option(
+      '--cap-add <caps>',
+      'add capabilities (podman names, with or without CAP_, ALL; repeatable, comma-separated)',
+      collect,
+    )
+    .option('--cap-drop <caps>', 'drop capabilities (as --cap-add; ALL drops every one)', collect)
+    .option(
+      '--security-opt <opt>',
+      "seccomp=unconfined or seccomp=FILE.json (default: podman's profile); repeatable",
+      collect,
+    )
+    .option('-i, --interactive', 'keep standard input attached (always so here; as in podman)')
+    .option('--rm', 'remove the container when it exits (always so: nothing is kept; as in podman)')
+    .option(
+      '--network <mode>',
+      'none, host, pasta or slirp4netns (default: pasta, else slirp4netns, else none)',
+    )
+    .addOption(new Option('--net <mode>', 'same as --network').hideHelp())
+    .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a port (repeatable)', collect)
+    .option('--dns <ip>', 'DNS server in /etc/resolv.conf (repeatable; with --root)', collect)
+    .option('--add-host <name:ip>', 'line in /etc/hosts (repeatable; with --root)', collect)
+    // Images (image.ts): an IMAGE first, without --root, runs a container of that image.
+    .option('--entrypoint <cmd>', "override the image's Entrypoint (a JSON array or one program)")
+    .addOption(new Option('--tls-verify [bool]', "verify the registry's certificate (pulls)"))
+    .option('--platform <os/arch[/variant]>', 'platform to pull (default: this machine)')
+    .option('--authfile <file>', 'auth file for registries (pulls)')
+    .option('--creds <user:password>', 'registry credentials (pulls)')
+    .addHelpText('after', IMAGES_HELP)
+    .action(async (command: string[], opts: RawImageRunOptions) => {
+      let code: number;
+      if (opts.root === undefined && command[0] !== undefined) {
+        const image = await import('./image-arg.js');
+        const envPath = opts.env?.find((e) => e.startsWith('PATH='))?.slice('PATH='.length);
+        const kind = image.imageArgumentKind(command[0], {
+          inStore: image.inDefaultStore,
+          onPath: (n) => image.onContainerPath(n, envPath),
+        });
+        if (kind !== 'command') {
+          exit(
+            // `IMAGE -- COMMAND`: the separator is passed through after the first positional.
+            await (await import('./image.js')).runImage(
+              command[0],
+              command.slice(command[1] === '--' ? 2 : 1),
+              opts,
+              { cwd: process.cwd(), hostEnv: process.env },
+              { guessed: kind === 'guess' },
+            ),
+          );
+          return;
+        }
+      }
+      for (const o of ['entrypoint', 'tlsVerify', 'platform', 'authfile', 'creds'] as const) {
+        if (opts[o] !== undefined) {
+          say(`rootless: --${o === 'tlsVerify' ? 'tls-verify' : o}: only with an IMAGE`);
+          exit(SETUP_FAILED);
+          return;
+        }
+      }
+      try {
+        const req = parseRunRequest(opts, command, { cwd: process.cwd(), hostEnv: process.env });
+        code = await runContainer(req);
+      } catch (e) {
+        say(errorLine(e));
+        code = SETUP_FAILED;
+      }
+      exit(code);
+    });
+
+  program
+    .command('pull')
+    .description('pull an image into the store (~/.local/share/rootless-ts)')
+    .argument('<image>', 'REF, docker://REF, oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE')
+    .addOption(new Option('--tls-verify [bool]', "verify the registry's certificate"))
+    .option('--platform <os/arch[/variant]>', 'platform to pull (default: this machine)')
+    .option('--authfile <file>', 'auth file for registries')
+    .option('--creds <user:password>', 'registry credentials')
+    .action(async (spec: string, opts: RawPullOptions) => {
+      const { pullCommand } = await import('./image.js');
+      exit(await pullCommand(spec, opts));
+    });
+
+  program
+    .command('images')
+    .description('list the images in the store')
+    .action(async () => {
+      const { imagesCommand } = await import('./image.js');
+      try {
+        exit(imagesCommand());
+      } catch (e) {
+        say(errorLine(e));
+        exit(SETUP_FAILED);
+      }
+    });
+
+  program
+    .command('rmi')
+    .description('remove images from the store')
+    .argument('<image...>', 'names, ids or digests')
+    .option('-f, --force', 'remove even when a container uses it')
+    .action(async (refs: string[], opts: { force?: boolean }) => {
+      const { rmiCommand } = await import('./image.js');
+      exit(await rmiCommand(refs, opts));
+    });
+
+  program
+    .command('caps')
+    .description(
+      'show the capabilities of a process in a fresh user namespace (libcap text form), before and after execve',
+    )
+    .addOption(new Option('--current <label>', "print this process's capabilities").hideHelp())
+    .action(async (opts: { current?: string }) => {
+      if (opts.current !== undefined) {
+        printCurrentCaps(opts.current);
+        exit(0);
+        return;
+      }
+      exit(await showCaps());
+    });
+
+  const rootfs = program.command('rootfs').description('make root filesystems');
+  rootfs
+    .command('busybox')
+    .description("make a root filesystem from the host's busybox-static (no download)")
+    .argument('<dir>', 'directory to create (must be missing or empty)')
+    .option('--image <oci:LAYOUT[:TAG]>', 'also write it as an image into an OCI image layout')
+    .action(async (dir: string, opts: { image?: string }) => {
+      try {
+        const layout =
+          opts.image !== undefined
+            ? (await import('./rootfs-image.js')).parseLayoutSpec(opts.image, process.cwd())
+            : undefined;
+        const root = makeBusyboxRoot(dir);
+        if (layout !== undefined) await busyboxImage(root, layout);
+        process.stdout.write(`${root}\n`);
+        exit(0);
+      } catch (e) {
+        say(errorLine(e));
+        exit(SETUP_FAILED);
+      }
+    });
+  rootfs
+    .command('debian')
+    .description(
+      'install Debian (debootstrap --variant=minbase) as root inside a rootless container: needs subordinate ids',
+    )
+    .argument('<dir>', 'directory to create (must be missing or empty)')
+    .option('--suite <name>', "Debian suite (default: this machine's codename)")
+    .option('--mirror <url>', "Debian mirror (default: the one in this machine's apt sources)")
+    .option('--image <oci:LAYOUT[:TAG]>', 'also write it as an image into an OCI image layout')
+    .action(async (dir: string, opts: { suite?: string; mirror?: string; image?: string }) => {
+      try {
+        const layout =
+          opts.image !== undefined
+            ? (await import('./rootfs-image.js')).parseLayoutSpec(opts.image, process.cwd())
+            : undefined;
+        const status = await installDebian(
+          dir,
+          {
+            ...(opts.suite ? { suite: opts.suite } : {}),
+            ...(opts.mirror ? { mirror: opts.mirror } : {}),
+          },
+          (req) => runContainer(req, { requireSubordinate: true }),
+          say,
+        );
+        if (status === 0 && layout !== undefined) {
+          const { userNamespaceTar, writeImageLayout } = await import('./rootfs-image.js');
+          await writeImageLayout(layout, {
+            tar: () => userNamespaceTar(resolve(dir)),
+            config: { Cmd: ['bash'] },
+          });
+        }
+        exit(status);
+      } catch (e) {
+        say(errorLine(e));
+        exit(SETUP_FAILED);
+      }
+    });
+  return program;
+}
+
+/** Runs the command line of this process (`rootless …`) and exits with its status. */
+export async function main(): Promise<void> {
+  const exit = (code: number) => {
+    process.exitCode = code;
+    // Streams we relayed may keep the loop alive: leave once stdout is flushed, and once a
+    // launcher started early that no container took is gone (nothing is left behind).
+    void discardEarlyLauncher().finally(() => process.stdout.write('', () => process.exit(code)));
+  };
+  const program = buildProgram(exit);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors have printed their line already.
+      exit(e.exitCode === 0 ? 0 : SETUP_FAILED);
+      return;
+    }
+    say(errorLine(e));
+    exit(SETUP_FAILED);
+  }
+}
