@@ -1,17 +1,23 @@
+import { writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// One start of `rootless run` loads the CLI in this process and the launcher plus the setup hook
-// in another: each module file costs a resolution, a read and a compile on every start. Bundling
-// the workspace packages and commander (koffi stays outside: a native addon) leaves a handful of
-// files; the launcher is built here too, from the namespaces package's build, so that it and the
-// hook share their chunks (one copy of libc and constants in the launcher process, not two).
-// Measured in packages/namespaces/README.md (Performance): about 15 % less CPU per run.
+// One start of `rootless run` loads the CLI in this process and the launcher plus the setup
+// hooks in another: each module file costs a resolution, a read and a compile on every start.
+// Bundling the workspace packages and commander (koffi stays outside: a native addon) leaves a
+// handful of files, and the launcher is built here too, from the namespaces package's build, so
+// that it and the hooks share their chunks (one copy of libc and constants in the launcher).
+//
+// All of it as CommonJS (dist/package.json says so, the files keep their .js names): an ES
+// module costs more than its code at start-up. The loader resolves and reads every file
+// asynchronously, and `import … from 'node:fs'` builds a facade of all of fs's exports, whose
+// lazy getters load Node's whole streams implementation (about 14 ms of CPU in a profile of the
+// ES module launcher). Measured in packages/namespaces/README.md (Performance).
 export default defineConfig({
   entry: {
     cli: 'src/cli.ts',
-    // The launcher imports the hook by path in the container.
+    // The launcher requires the hook by path in the container.
     hook: 'src/hook.ts',
-    // namespaces' spawn() starts the launcher.js that sits beside the code that calls it.
+    // namespaces' spawn() starts the launcher that sits beside the code that calls it.
     launcher: '../../packages/namespaces/dist/launcher.js',
     // The store runs its helper.js (layer extraction, removal as root in the user namespace)
     // from beside the code that calls it.
@@ -20,7 +26,12 @@ export default defineConfig({
     // beside the code that plans it.
     setup: '../../packages/network/dist/setup.js',
   },
-  format: ['esm'],
+  format: ['cjs'],
+  // Shared chunks, as for ES modules (tsup's own CommonJS splitting).
+  splitting: true,
+  // import.meta.url in the bundled packages (finding the launcher, the hooks, the helper).
+  shims: true,
+  outExtension: () => ({ js: '.js' }),
   dts: false,
   clean: true,
   sourcemap: true,
@@ -29,8 +40,8 @@ export default defineConfig({
   // koffi finds its native part relative to its own files: it must stay in node_modules (it is a
   // dependency of libc, not of this package, so it is not external by default).
   external: ['koffi'],
-  // commander is CommonJS: its require() calls of Node's modules need a real require in ESM.
-  banner: {
-    js: "import { createRequire as __rtsCreateRequire } from 'node:module'; const require = __rtsCreateRequire(import.meta.url);",
+  // This package is "type": "module"; its built files are CommonJS.
+  onSuccess: async () => {
+    writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
   },
 });

@@ -6,5 +6,5 @@
 import { startLauncherEarly, wantsEarlyLauncher } from './early-launcher.js';
 
 if (wantsEarlyLauncher(process.argv)) startLauncherEarly();
-const { main } = await import('./program.js');
-await main();
+// Not a top-level await: the CLI is built as CommonJS (tsup.config.ts).
+void import('./program.js').then(({ main }) => main());

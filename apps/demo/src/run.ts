@@ -1,4 +1,4 @@
-import { accessSync, existsSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lastCap } from '@rootless-ts/capabilities';
@@ -39,13 +39,9 @@ import { exitStatus } from './status.js';
 import { hostWinsize, type Relay, relayTerminal } from './terminal.js';
 import { isDirInRoot, readUserDb } from './users.js';
 
-/**
- * The built setup hook, beside this module in dist/: the CommonJS one, which the CommonJS
- * launcher requires without starting the ES module loader, else the ES module.
- */
+/** The built setup hook, beside this module in dist/. */
 export function hookModulePath(): string {
-  const cjs = fileURLToPath(new URL('./hook.cjs', import.meta.url));
-  return existsSync(cjs) ? cjs : fileURLToPath(new URL('./hook.js', import.meta.url));
+  return fileURLToPath(new URL('./hook.js', import.meta.url));
 }
 
 /** Prints one line on stderr. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import { mman } from '@rootless-ts/constants';
 import koffi, { type TypeObject } from 'koffi';
 import { check, fn, libc } from './library.js';
 import { mmap, munmap } from './memory.js';
+import { getpid, gettid } from './process.js';
 
 /** Room left between the main thread's stack start and the child's stack top. */
 export const DEFAULT_STACK_MARGIN = 256 * 1024;
@@ -78,7 +78,9 @@ export const CLONE_THREW_STATUS = 255;
  * own errors (over a pipe, say) inside `fn`. Call from the main thread only.
  */
 export function clone(fn_: () => number, flags: number, options: CloneOptions = {}): number {
-  if (!isMainThread)
+  // The main thread is the one whose tid is the pid. (Not worker_threads' isMainThread: loading
+  // that module loads Node's streams, about 10 ms of a launcher's start.)
+  if (gettid() !== getpid())
     throw new Error('clone: call it from the main thread (its stack hosts the child)');
   const stackTop = options.stackTop ?? childStackTop();
   libc();

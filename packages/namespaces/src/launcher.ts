@@ -30,13 +30,15 @@ import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
   const isUrl = spec.module.startsWith('file:');
+  const path = isUrl ? fileURLToPath(spec.module) : spec.module;
   let mod: Record<string, unknown>;
-  if (spec.module.endsWith('.cjs')) {
-    // A CommonJS hook is required: the launcher (itself CommonJS) then never starts the ES
-    // module loader, which costs more than the hook.
-    const path = isUrl ? fileURLToPath(spec.module) : spec.module;
+  try {
+    // A CommonJS hook (.cjs, or .js under a "type": "commonjs" package) is required: the
+    // launcher (itself CommonJS) then never starts the ES module loader, which costs more than
+    // the hook.
     mod = createRequire(path)(path) as Record<string, unknown>;
-  } else {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw e;
     mod = (await import(isUrl ? spec.module : pathToFileURL(spec.module).href)) as Record<
       string,
       unknown
