@@ -193,6 +193,8 @@ function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
 /** A child helper process and what we need to watch and stop it. */
 class Helper {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Its output pipes have closed: everything it wrote has been read. */
+  readonly drained: Promise<void>;
   private stderr = '';
   private gone = false;
 
@@ -205,6 +207,10 @@ class Helper {
       this.stderr = (this.stderr + d).slice(-16384);
     });
     child.stdout?.resume();
+    this.drained = new Promise((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
+    });
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.gone = true;
@@ -276,8 +282,16 @@ async function ready(helper: Helper, signal: Promise<void>, timeoutMs: number): 
   ]).finally(() => clearTimeout(timer));
   if (outcome.t === 'ready') return;
   if (outcome.t === 'exit') {
-    // Its last words may still be in the pipe.
-    await new Promise((r) => setImmediate(r));
+    // Its last words may still be in the pipe ('exit' can come first on a busy machine, and the
+    // message then lacked the reason, a port already taken, say). Bounded: a process it started
+    // could hold the pipe open.
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([
+      helper.drained,
+      new Promise((r) => {
+        wait = setTimeout(r, 1000);
+      }),
+    ]).finally(() => clearTimeout(wait));
     throw new NetworkError('ERR_HELPER_FAILED', helper.failure(outcome.status), {
       helper: helper.name,
     });
