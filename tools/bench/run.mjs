@@ -10,11 +10,11 @@
 //
 // A variant whose option this build does not have yet is listed as skipped, with the reason.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interleave, machineLine, printTable, requireGnuTime, which } from './lib.mjs';
+import { interleave, machineLine, median, printTable, requireGnuTime, which } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../../apps/demo/dist/cli.js');
@@ -155,9 +155,40 @@ const cases = [
   })),
 ];
 
+/**
+ * The memory of `node -e 0` and of the `rootless` process itself (the largest of a run), read at
+ * exit by a preloaded script: peak RSS, and its anonymous and file-backed parts. Medians of 5.
+ */
+function memoryAtExit() {
+  const report = join(work, 'memory.jsonl');
+  const preload = resolve(here, 'memory-at-exit.cjs');
+  const rows = [];
+  for (const [name, args] of [
+    ['node -e 0', ['-e', '0']],
+    ['rootless run', [cli, 'run', '--root', root, '--', 'true']],
+  ]) {
+    const samples = [];
+    for (let i = 0; i < 5; i++) {
+      rmSync(report, { force: true });
+      const r = spawnSync(process.execPath, ['-r', preload, ...args], {
+        cwd: work,
+        env: { ...env, ROOTLESS_BENCH_MEMORY: report },
+        stdio: 'ignore',
+      });
+      if (r.status !== 0) return [`${name}: exited with ${r.status ?? r.signal}`];
+      samples.push(JSON.parse(readFileSync(report, 'utf8').trim().split('\n')[0]));
+    }
+    const mib = (k) => `${(median(samples.map((s) => s[k])) / 1024).toFixed(1)} MiB`;
+    rows.push(`| ${name} | ${mib('hwm')} | ${mib('anon')} | ${mib('file')} |`);
+  }
+  return rows;
+}
+
 let out;
+let memory;
 try {
   out = await interleave(cases, { runs: RUNS, cwd: work });
+  memory = memoryAtExit();
 } finally {
   // Rootless podman keeps a pause process (catatonit) holding its user namespace: it would
   // outlive the benchmark (and trip the end-to-end tests' leftover checks). Stop it.
@@ -176,3 +207,8 @@ console.log(`\n${machineLine()}; ${RUNS} interleaved rounds, medians\n`);
 for (const n of out.notes) console.log(`note: ${n}`);
 console.log();
 printTable(out.results, ['node -e 0', 'bwrap']);
+
+console.log('\nMemory of the process itself, at exit (medians of 5):\n');
+console.log('| command | peak RSS | anonymous (RssAnon) | file-backed (RssFile) |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const row of memory) console.log(row);
