@@ -362,7 +362,13 @@ export async function runImage(
       req.env = [...applied.env, ...req.env];
       await reapStale(store);
       const id = randomBytes(16).toString('hex');
-      prepared = await store.prepareContainer(name, { id, mode: await overlayMode(store) });
+      // The upper directory gets its owner in the container's own setup: no process of the
+      // store's before the container starts.
+      prepared = await store.prepareContainer(name, {
+        id,
+        mode: await overlayMode(store),
+        upperOwner: 'container',
+      });
       if (prepared.fallbackReason) {
         say(`rootless: warning: ${prepared.fallbackReason}: using a copy of the image's layers`);
       }
@@ -373,6 +379,9 @@ export async function runImage(
           lowerdirs: [...prepared.lowerdirs].reverse(),
           upperdir: prepared.upperdir!,
           workdir: prepared.workdir!,
+          ...(prepared.upperOwnerLike !== undefined
+            ? { upperOwnerLike: prepared.upperOwnerLike }
+            : {}),
         };
       }
     } catch (e) {

@@ -21,6 +21,7 @@ import {
   putBlobStream,
   sniffCompression,
 } from './blobs.js';
+import { removeAsUser, untouchedRemovalSteps } from './container-dir.js';
 import { digestHex, sha256Digest } from './digest.js';
 import { StoreError } from './errors.js';
 import {
@@ -132,7 +133,16 @@ export interface PreparedContainer {
   overlayOptions?: string;
   /** The same overlay as fsconfig(2) steps for the new mount API (any number of layers). */
   overlayFsconfig?: FsconfigStep[];
-  /** Removes the writable layer (as root in the user namespace: its files belong to subordinate ids). */
+  /**
+   * With `upperOwner: 'container'`: the directory (the top layer's root) whose owner and mode
+   * the container's setup gives `upperdir` before it mounts the overlay (overlay shows the upper
+   * directory's owner and mode on the container's `/`).
+   */
+  upperOwnerLike?: string;
+  /**
+   * Removes the writable layer: as the user when the container wrote nothing (a few empty
+   * directories), else as root in the user namespace (its files belong to subordinate ids).
+   */
   cleanup(): Promise<void>;
 }
 
@@ -145,6 +155,20 @@ export interface ContainerRecord {
   created: string;
   /** The process that prepared it. */
   pid: number;
+}
+
+export interface PrepareOptions {
+  id: string;
+  /** `'auto'` (default: overlay when the probe works), `'overlay'` or `'copy'`. */
+  mode?: 'auto' | 'overlay' | 'copy';
+  /**
+   * Who gives the overlay's upper directory its owner (that of the top layer's root, which
+   * belongs to a subordinate id): `'store'` (default) does it in a process in the user
+   * namespace; `'container'` leaves the directories as the invoking user made them, for the
+   * container's own setup, root in a user namespace mapping the same host ids, to chown and
+   * chmod `upperdir` like `upperOwnerLike` before mounting: no extra process at all.
+   */
+  upperOwner?: 'store' | 'container';
 }
 
 export interface OverlaySupport {
@@ -160,13 +184,13 @@ export interface Store {
   get(nameOrDigest: string): StoredImage;
   remove(nameOrDigest: string, opts?: { force?: boolean }): Promise<RemoveResult>;
   gc(): Promise<{ removedBlobs: number; removedLayers: number }>;
-  prepareContainer(
-    image: string,
-    opts: { id: string; mode?: 'auto' | 'overlay' | 'copy' },
-  ): Promise<PreparedContainer>;
+  prepareContainer(image: string, opts: PrepareOptions): Promise<PreparedContainer>;
   /** Containers prepared and not cleaned up (a crashed runtime leaves its own here). */
   containers(): ContainerRecord[];
-  /** Removes a container's directory (as root in the user namespace), e.g. one a crash left. */
+  /**
+   * Removes a container's directory, e.g. one a crash left: as the user when it holds only what
+   * an untouched container has, else as root in the user namespace.
+   */
   removeContainer(id: string): Promise<void>;
   /** Whether overlayfs mounts in a user namespace over this store (probed once per store object). */
   overlaySupport(): Promise<OverlaySupport>;
@@ -380,6 +404,27 @@ export function openStore(opts: StoreOptions = {}): Store {
 
   function containerDiffIds(): string[] {
     return containerRecords().flatMap((c) => c.diffIDs);
+  }
+
+  /**
+   * Removes a container's directory. First renamed into tmp/ (atomic: the record is gone at
+   * once, and whatever a crash leaves from here on is tmp garbage that gc and the next pull
+   * remove), then taken apart by the user when the container wrote nothing, else removed as root
+   * in the user namespace. The shared lock keeps a pull's sweep of tmp/ off it meanwhile.
+   */
+  function removeContainerDir(dir: string): Promise<void> {
+    return withStoreLock('shared', async () => {
+      const gone = tempName(l.tmp, 'container');
+      try {
+        renameSync(dir, gone);
+      } catch (e) {
+        // Removed already (a second cleanup, or removeContainer meanwhile).
+        if ((e as { code?: string }).code === 'ENOENT') return;
+        throw e;
+      }
+      if (removeAsUser(untouchedRemovalSteps(gone))) return;
+      await runHelper('rm', { root: l.root, paths: [gone] }, { idmap });
+    });
   }
 
   async function collect(): Promise<{ removedBlobs: number; removedLayers: number }> {
@@ -632,7 +677,7 @@ export function openStore(opts: StoreOptions = {}): Store {
       const dir = join(l.containers, id);
       if (!existsSync(dir))
         throw new StoreError('ERR_CONTAINER_NOT_FOUND', `container ${id} is not in the store`);
-      await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
+      await removeContainerDir(dir);
     },
 
     gc() {
@@ -694,9 +739,7 @@ export function openStore(opts: StoreOptions = {}): Store {
             );
           throw e;
         }
-        const cleanup = async () => {
-          await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
-        };
+        const cleanup = () => removeContainerDir(dir);
         try {
           writeFileAtomic(
             join(dir, 'container.json'),
@@ -716,13 +759,18 @@ export function openStore(opts: StoreOptions = {}): Store {
             const workdir = join(dir, 'work');
             const merged = join(dir, 'merged');
             mkdirSync(merged);
-            // Made as root inside, owned like the top layer's root: overlay shows the upper
-            // directory's owner and mode on the container's /.
-            await runHelper(
-              'mkdirs',
-              { root: l.root, paths: [upperdir, workdir], like: top },
-              { idmap },
-            );
+            if (o.upperOwner === 'container') {
+              mkdirSync(upperdir, { mode: 0o755 });
+              mkdirSync(workdir, { mode: 0o700 });
+            } else {
+              // Made as root inside, owned like the top layer's root: overlay shows the upper
+              // directory's owner and mode on the container's /.
+              await runHelper(
+                'mkdirs',
+                { root: l.root, paths: [upperdir, workdir], like: top },
+                { idmap },
+              );
+            }
             return {
               id: o.id,
               mode,
@@ -732,6 +780,7 @@ export function openStore(opts: StoreOptions = {}): Store {
               mergedHint: merged,
               overlayFsconfig: overlayFsconfig({ lowerdirs: image.layerDirs, upperdir, workdir }),
               ...optionsIfTheyFit({ lowerdirs: image.layerDirs, upperdir, workdir }),
+              ...(o.upperOwner === 'container' ? { upperOwnerLike: top } : {}),
               cleanup,
             };
           }
