@@ -390,16 +390,21 @@ export function openStore(opts: StoreOptions = {}): Store {
 
   /** The records of the containers prepareContainer made and cleanup has not removed yet. */
   function containerRecords(): ContainerRecord[] {
-    const out: ContainerRecord[] = [];
-    if (!existsSync(l.containers)) return out;
-    for (const id of readdirSync(l.containers)) {
-      try {
-        out.push(JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8')));
-      } catch {
-        // A container directory without its record is being made or removed.
-      }
+    if (!existsSync(l.containers)) return [];
+    return readdirSync(l.containers).flatMap((id) => readRecord(id) ?? []);
+  }
+
+  /**
+   * A container's record; undefined while prepareContainer is making it (or when a crash then,
+   * or a power cut, left its directory without one: gc removes those). Removal renames the
+   * whole directory away first, so a directory is never seen half removed.
+   */
+  function readRecord(id: string): ContainerRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8'));
+    } catch {
+      return undefined;
     }
-    return out;
   }
 
   function containerDiffIds(): string[] {
@@ -428,6 +433,12 @@ export function openStore(opts: StoreOptions = {}): Store {
   }
 
   async function collect(): Promise<{ removedBlobs: number; removedLayers: number }> {
+    // A container directory without a readable record was being made when its process died
+    // (or its record, not fsynced, was lost to a power cut): under the exclusive lock nobody
+    // is making one. Moved into tmp, removed with the rest of tmp below.
+    for (const id of existsSync(l.containers) ? readdirSync(l.containers) : []) {
+      if (!readRecord(id)) renameSync(join(l.containers, id), tempName(l.tmp, 'container'));
+    }
     const keep = referenced(readImages(l).images, containerDiffIds());
     let removedBlobs = 0;
     for (const hex of readdirSync(l.blobs)) {
@@ -752,6 +763,10 @@ export function openStore(opts: StoreOptions = {}): Store {
               pid: process.pid,
             } satisfies ContainerRecord),
             l.tmp,
+            0o644,
+            // Not fsynced: a record lost to a power cut leaves a directory without one, which
+            // gc removes (nothing is made without the shared lock gc excludes).
+            { durable: false },
           );
           const top = image.layerDirs.at(-1)!;
           if (mode === 'overlay') {

@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import * as libc from '@rootless-ts/libc';
-import { mountTable, removeTree, userTempDir } from '@rootless-ts/testkit';
+import { mountTable, removeTree, runAs, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkConsistent,
@@ -318,6 +318,21 @@ describe('overlay and copy', () => {
     expect(listDir(join(root, 'containers'))).toEqual(['c7']);
     expect(lstatSync(join(kept.result.dir, 'upper')).uid).toBe(hostUid(0));
     expect((await op({ op: 'remove-container', root, id: 'c7' })).error).toBeUndefined();
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('gc removes a container directory a crash left without its record', async () => {
+    // As a runtime killed while preparing (or a power cut that lost the unsynced record).
+    const ghost = join(root, 'containers', 'ghost');
+    const made = await runAs(user, 'sh', [
+      '-c',
+      'mkdir -p "$0/upper/d" "$0/work" && echo x > "$0/upper/d/f"',
+      ghost,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expect((await op({ op: 'containers', root })).result).toEqual([]);
+    expect((await op({ op: 'gc', root })).error).toBeUndefined();
     expect(listDir(join(root, 'containers'))).toEqual([]);
     expect(listDir(join(root, 'tmp'))).toEqual([]);
   });
