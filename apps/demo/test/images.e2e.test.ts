@@ -317,6 +317,7 @@ describe('rootless run oci: notices a changed layout', () => {
   it('runs the stored image while the layout is unchanged, and the new one once it changed', async () => {
     const s = newStore();
     const layout = join(s.data, 'layout');
+    await runAs(user, 'mkdir', ['-p', s.data]);
     await skopeoCopy(user, `oci:${images.layout}:${images.tag}`, `oci:${layout}:x`);
     const first = await rootless(['run', `oci:${layout}:x`, 'cat /hello.txt'], { env: s.env });
     expect(first.stdout).toBe('hello from the second layer\n');
