@@ -8,7 +8,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { IdMapper } from '@rootless-ts/namespaces';
@@ -42,6 +42,7 @@ import {
 } from './overlay.js';
 import { CONTAINER_ID, defaultStoreRoot, storeLayout } from './paths.js';
 import type { Descriptor, ImageSource, Platform } from './types.js';
+import { runUnshare, unshareRemoveArgs } from './unshare-rm.js';
 import { runHelper, userIdMap } from './userns.js';
 
 export interface StoreOptions {
@@ -428,6 +429,17 @@ export function openStore(opts: StoreOptions = {}): Store {
         throw e;
       }
       if (removeAsUser(untouchedRemovalSteps(gone))) return;
+      // Files of subordinate ids: util-linux unshare (C, a few milliseconds) as root in a user
+      // namespace mapping the same host ids; the store's own helper (two Node start-ups) where
+      // unshare cannot (an older one, several ranges, a caller's own mapping).
+      const args =
+        mapping &&
+        unshareRemoveArgs(
+          mapping.lines,
+          { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 },
+          basename(gone),
+        );
+      if (args && (await runUnshare(args, l.tmp)) && !existsSync(gone)) return;
       await runHelper('rm', { root: l.root, paths: [gone] }, { idmap });
     });
   }
