@@ -158,10 +158,10 @@ async function reapStale(store: Store): Promise<void> {
 }
 
 /**
- * `rootless run [options] IMAGE [COMMAND [ARG...]]`: pull when missing (always re-read for the
- * `oci:` and archive transports, which are files that may have changed; their layers are found
- * in the store), give the container its own writable layer, run it, remove the layer when the
- * container has ended, whatever the way.
+ * `rootless run [options] IMAGE [COMMAND [ARG...]]`: pull when missing (for the `oci:` and
+ * archive transports, files that may have changed, also when their stamp says they did; their
+ * layers are found in the store), give the container its own writable layer, run it, remove the
+ * layer when the container has ended, whatever the way.
  */
 export async function runImage(
   image: string,
