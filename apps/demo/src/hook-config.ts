@@ -6,6 +6,12 @@ import type { MountOp } from '@rootless-ts/mounts';
  */
 export interface HookConfig {
   /**
+   * Directories to give the owner and mode of another before anything is mounted: an image's
+   * writable layer, made by the invoking user, owned like the top layer's root (a subordinate
+   * id, which only root of the user namespace can chown to), as overlay shows it on `/`.
+   */
+  ownLike?: Array<{ path: string; like: string }>;
+  /**
    * The whole mount plan. With --root: root bind, /proc, /dev, /sys, /etc files, volumes,
    * pivot_root. Without: the host's files, but a masked /proc of the container's own (and a
    * devpts with -t).

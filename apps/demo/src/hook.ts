@@ -5,7 +5,7 @@
  * launcher's event loop is frozen while it runs. It only applies what the planner decided
  * (hook-config.ts): the mount plan, the terminal.
  */
-import { fchownSync, writeSync } from 'node:fs';
+import { chmodSync, fchownSync, lchownSync, lstatSync, writeSync } from 'node:fs';
 import { formatCaps, getCaps } from '@rootless-ts/capabilities';
 import { fcntl as F, ioctl as IO } from '@rootless-ts/constants';
 import { close, dup3, ioctl, open } from '@rootless-ts/libc';
@@ -15,6 +15,8 @@ import type { HookConfig } from './hook-config.js';
 
 export function setup(ctx: SetupContext): Undo | undefined {
   const cfg = ctx.config as HookConfig;
+  // Before the overlay is mounted: its root takes the upper directory's owner and mode then.
+  for (const o of cfg.ownLike ?? []) ownLike(o.path, o.like);
   if (cfg.printCaps !== undefined) {
     writeSync(1, `${cfg.printCaps}${formatCaps(getCaps())}\n`);
   }
@@ -33,6 +35,17 @@ export function setup(ctx: SetupContext): Undo | undefined {
   }
   if (cfg.tty) openTerminal(ctx, cfg.tty);
   return undefined;
+}
+
+/**
+ * Gives `path` the owner and mode of `like`. Root of the container's user namespace may: both
+ * belong to ids mapped there (the invoking user's, and the top layer's root, a subordinate id).
+ * Ids are read and set through the same mapping, so the host ids match whatever the mapping.
+ */
+function ownLike(path: string, like: string): void {
+  const st = lstatSync(like);
+  lchownSync(path, st.uid, st.gid);
+  chmodSync(path, st.mode & 0o7777);
 }
 
 /**

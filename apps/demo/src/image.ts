@@ -1,32 +1,31 @@
 /**
- * Images in the `rootless` command: `pull`, `images`, `rmi`, and `run IMAGE`. The work is done by
- * @rootless-ts/image (sources: registries, OCI layouts, archives) and @rootless-ts/store (verified
- * blobs, layers extracted once, a container's writable layer); this module chooses, reports and
- * cleans up. Loaded only when an image is involved: a `rootless run` on host files or `--root`
- * never pays for it.
+ * Images in the `rootless` command: `run IMAGE` here, and `pull`, `images`, `rmi` through
+ * image-pull.ts. The work is done by @rootless-ts/image (sources: registries, OCI layouts,
+ * archives) and @rootless-ts/store (verified blobs, layers extracted once, a container's
+ * writable layer); this module chooses, reports and cleans up. Loaded only when an image is
+ * involved: a `rootless run` on host files or `--root` never pays for it. It loads the image
+ * package (image-pull.ts) only to pull or to re-read a file source that changed: running an
+ * image already in the store costs the store's code alone.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { ImageError, type ImageSource, openSource, type SourceOptions } from '@rootless-ts/image';
 import {
   defaultStoreRoot,
   formatImageTable,
-  humanSize,
   openStore,
   type PreparedContainer,
-  type PullProgress,
-  progressLine,
   type Store,
+  type StoredImage,
   StoreError,
 } from '@rootless-ts/store';
-import type { SingleBar } from 'cli-progress';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { storeName, TRANSPORT } from './image-arg.js';
 import { applyImageConfig, type ImageRunConfig } from './image-config.js';
 import { type ParseContext, parseRunRequest, type RawRunOptions } from './options.js';
 import { runContainer, say } from './run.js';
+import { recordSourceStamp, sourceStamp, stampedDigest, stampKey } from './source-stamp.js';
 
 /** Options of `pull` (and of `run` when it pulls), as podman spells them. */
 export interface RawPullOptions {
@@ -56,97 +55,15 @@ export function parseCreds(v: string): { username: string; password: string } {
   return { username, password: colon < 0 ? '' : v.slice(colon + 1) };
 }
 
-export function sourceOptions(raw: RawPullOptions): SourceOptions {
-  const o: SourceOptions = {};
-  const tls = parseTlsVerify(raw.tlsVerify);
-  if (tls !== undefined) o.tlsVerify = tls;
-  if (raw.platform !== undefined) o.platform = raw.platform;
-  if (raw.authfile !== undefined) o.authFile = raw.authfile;
-  if (raw.creds !== undefined) o.credentials = parseCreds(raw.creds);
-  return o;
-}
-
-/**
- * One line for an image or store failure: `rootless: pull: <message>` (their messages name the
- * image or file already), else `rootless: <what>: <the chain of causes>`.
- */
-function imageFailure(e: unknown, what: string, step = 'pull'): RootlessError {
-  if (e instanceof RootlessError) return e;
-  if (e instanceof ImageError || e instanceof StoreError) return new RootlessError(step, e.message);
-  return new RootlessError(what, { cause: e });
-}
-
-/**
- * Whether the store's image of that name is what the file source holds now (same manifest):
- * then `run` uses it without a pull and without a line about it.
- */
-async function upToDate(store: Store, name: string, spec: string, raw: RawPullOptions) {
-  let digest: string;
-  try {
-    digest = store.get(name).manifestDigest;
-  } catch {
-    return false;
-  }
-  const source = openSource(spec, sourceOptions(raw));
-  try {
-    return (await source.resolve()).manifestDigest === digest;
-  } catch {
-    return false; // the pull says why
-  } finally {
-    await source.close().catch(() => {});
-  }
-}
-
-/** Progress on stderr: bars on a terminal (cli-progress), else one plain line per layer step. */
-async function progressReporter(): Promise<{
-  onProgress: (p: PullProgress) => void;
-  stop(): void;
-}> {
-  if (!process.stderr.isTTY) {
-    return {
-      onProgress: (p) => {
-        const line = progressLine(p);
-        if (line !== undefined) say(line);
-      },
-      stop() {},
-    };
-  }
-  const { MultiBar, Presets } = await import('cli-progress');
-  const multi = new MultiBar(
-    {
-      stream: process.stderr,
-      format: '{id} {phase} [{bar}] {value}/{total}',
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      autopadding: true,
-      // Sizes as `rootless images` prints them (SI units, three digits).
-      formatValue: (v, _o, type) =>
-        type === 'value' || type === 'total' ? humanSize(v) : String(v),
-    },
-    Presets.shades_classic,
-  );
-  const bars = new Map<string, SingleBar>();
-  return {
-    onProgress: (p) => {
-      const id = p.layer.replace(/^sha256:/, '').slice(0, 12);
-      let bar = bars.get(p.layer);
-      if (!bar) {
-        bar = multi.create(p.total, 0, { id, phase: p.phase });
-        bars.set(p.layer, bar);
-      }
-      const value = p.phase === 'done' || p.phase === 'exists' ? p.total : p.bytes;
-      bar.update(value, { id, phase: p.phase.padEnd(11) });
-    },
-    stop: () => multi.stop(),
-  };
-}
-
 /**
  * Ctrl-C or SIGTERM while pulling or preparing: abort the work (the store keeps nothing it would
  * trust), then end with 128+N as a shell would report the signal.
  */
-function interruptible(): { signal: AbortSignal; caught(): number | undefined; stop(): void } {
+export function interruptible(): {
+  signal: AbortSignal;
+  caught(): number | undefined;
+  stop(): void;
+} {
   const ac = new AbortController();
   let caught: number | undefined;
   const numbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
@@ -164,54 +81,12 @@ function interruptible(): { signal: AbortSignal; caught(): number | undefined; s
   };
 }
 
-/** Pulls `spec` into the store, printing podman's lines and progress on stderr. */
-export async function pullInto(
-  store: Store,
-  spec: string,
-  raw: RawPullOptions,
-  signal?: AbortSignal,
-): Promise<{ name: string; configDigest: string }> {
-  let source: ImageSource;
-  try {
-    source = openSource(spec, sourceOptions(raw));
-  } catch (e) {
-    throw imageFailure(e, spec);
-  }
-  say(`Trying to pull ${source.name}...`);
-  const progress = await progressReporter();
-  try {
-    const r = await store.pull(source, {
-      onProgress: progress.onProgress,
-      ...(signal ? { signal } : {}),
-    });
-    progress.stop();
-    return { name: r.name, configDigest: r.configDigest };
-  } catch (e) {
-    progress.stop();
-    throw imageFailure(e, spec);
-  } finally {
-    await source.close().catch(() => {});
-  }
-}
-
 /** `rootless pull`: the image's id on stdout, as podman prints it. */
 export async function pullCommand(spec: string, raw: RawPullOptions): Promise<number> {
-  const guard = interruptible();
-  try {
-    const r = await pullInto(openStore(), spec, raw, guard.signal);
-    process.stdout.write(`${r.configDigest.replace(/^sha256:/, '')}\n`);
-    return 0;
-  } catch (e) {
-    const n = guard.caught();
-    if (n !== undefined) return 128 + n;
-    say(errorLine(e));
-    return SETUP_FAILED;
-  } finally {
-    guard.stop();
-  }
+  return (await import('./image-pull.js')).pullCommand(spec, raw);
 }
 
-/** `rootless images`: podman's table. */
+/** `rootless images`: podman's table (the store's code alone). */
 export function imagesCommand(): number {
   const root = defaultStoreRoot();
   const list = existsSync(join(root, 'images.json')) ? openStore({ root }).list() : [];
@@ -219,39 +94,28 @@ export function imagesCommand(): number {
   return 0;
 }
 
-/** The store's name for what the user typed, or the text itself (an id, a digest). */
-function lookupName(ref: string): string {
-  try {
-    return storeName(ref);
-  } catch {
-    return ref;
-  }
-}
-
 /** `rootless rmi [-f] REF...`: podman's `Untagged:` / `Deleted:` lines; 125 if any failed. */
 export async function rmiCommand(refs: string[], opts: { force?: boolean }): Promise<number> {
-  const store = openStore();
-  let status = 0;
-  for (const ref of refs) {
-    try {
-      let name = lookupName(ref);
-      let id: string;
-      try {
-        id = store.get(name).configDigest;
-      } catch {
-        name = ref; // an id prefix or a digest
-        id = store.get(name).configDigest;
-      }
-      const r = await store.remove(name, { force: opts.force ?? false });
-      for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
-      // podman's image id: the config digest.
-      if (r.deleted.length > 0) process.stdout.write(`Deleted: ${id.replace(/^sha256:/, '')}\n`);
-    } catch (e) {
-      say(errorLine(imageFailure(e, ref, 'rmi')));
-      status = SETUP_FAILED;
-    }
+  return (await import('./image-pull.js')).rmiCommand(refs, opts);
+}
+
+/**
+ * A failure of the run's own steps, as one line: the store's messages name the image or file
+ * already (pull failures arrive as RootlessError from image-pull.ts).
+ */
+function runFailure(e: unknown, what: string, step = 'run'): RootlessError {
+  if (e instanceof RootlessError) return e;
+  if (e instanceof StoreError) return new RootlessError(step, e.message);
+  return new RootlessError(what, { cause: e });
+}
+
+/** The stored image of that name, or undefined (not pulled, or a layer went missing). */
+function storedImage(store: Store, name: string): StoredImage | undefined {
+  try {
+    return store.get(name);
+  } catch {
+    return undefined;
   }
-  return status;
 }
 
 /**
@@ -294,10 +158,10 @@ async function reapStale(store: Store): Promise<void> {
 }
 
 /**
- * `rootless run [options] IMAGE [COMMAND [ARG...]]`: pull when missing (always re-read for the
- * `oci:` and archive transports, which are files that may have changed; their layers are found
- * in the store), give the container its own writable layer, run it, remove the layer when the
- * container has ended, whatever the way.
+ * `rootless run [options] IMAGE [COMMAND [ARG...]]`: pull when missing (for the `oci:` and
+ * archive transports, files that may have changed, also when their stamp says they did; their
+ * layers are found in the store), give the container its own writable layer, run it, remove the
+ * layer when the container has ended, whatever the way.
  */
 export async function runImage(
   image: string,
@@ -316,19 +180,30 @@ export async function runImage(
     try {
       name = storeName(image, ctx.cwd);
       store = openStore();
-      let have = false;
-      if (!TRANSPORT.test(image) || image.startsWith('docker://')) {
-        try {
-          store.get(name);
-          have = true;
-        } catch {
-          have = false;
+      let stored = storedImage(store, name);
+      const fileSource = TRANSPORT.test(image) && !image.startsWith('docker://');
+      const key = stampKey(name, raw.platform);
+      // Files that may have changed since the image was stored: re-read unless their stamp
+      // is the one recorded when they last gave the stored manifest (registry images are
+      // pulled only when missing).
+      if (stored && fileSource) {
+        const stamp = sourceStamp(name);
+        if (
+          stamp === undefined ||
+          stampedDigest(store.root, key, stamp) !== stored.manifestDigest
+        ) {
+          const { upToDate } = await import('./image-pull.js');
+          if (await upToDate(store, name, image, raw)) {
+            if (stamp !== undefined)
+              recordSourceStamp(store.root, key, stamp, stored.manifestDigest);
+          } else stored = undefined;
         }
-      } else {
-        have = await upToDate(store, name, image, raw);
       }
-      if (!have) {
+      if (!stored) {
+        // Taken before the pull reads the files: a change meanwhile gives a stamp of its own.
+        const stamp = fileSource ? sourceStamp(name) : undefined;
         try {
+          const { pullInto } = await import('./image-pull.js');
           name = (await pullInto(store, image, raw, guard.signal)).name;
         } catch (e) {
           // `rootless run sl`: most likely a typo of a command, not an image on Docker Hub.
@@ -340,8 +215,9 @@ export async function runImage(
           }
           throw e;
         }
+        stored = store.get(name);
+        if (stamp !== undefined) recordSourceStamp(store.root, key, stamp, stored.manifestDigest);
       }
-      const stored = store.get(name);
       applied = applyImageConfig(image, stored.config.config as ImageRunConfig | undefined, {
         args,
         ...(raw.entrypoint !== undefined ? { entrypoint: raw.entrypoint } : {}),
@@ -362,7 +238,13 @@ export async function runImage(
       req.env = [...applied.env, ...req.env];
       await reapStale(store);
       const id = randomBytes(16).toString('hex');
-      prepared = await store.prepareContainer(name, { id, mode: await overlayMode(store) });
+      // The upper directory gets its owner in the container's own setup: no process of the
+      // store's before the container starts.
+      prepared = await store.prepareContainer(name, {
+        id,
+        mode: await overlayMode(store),
+        upperOwner: 'container',
+      });
       if (prepared.fallbackReason) {
         say(`rootless: warning: ${prepared.fallbackReason}: using a copy of the image's layers`);
       }
@@ -373,12 +255,15 @@ export async function runImage(
           lowerdirs: [...prepared.lowerdirs].reverse(),
           upperdir: prepared.upperdir!,
           workdir: prepared.workdir!,
+          ...(prepared.upperOwnerLike !== undefined
+            ? { upperOwnerLike: prepared.upperOwnerLike }
+            : {}),
         };
       }
     } catch (e) {
       const n = guard.caught();
       if (n !== undefined) return 128 + n;
-      say(errorLine(imageFailure(e, image, 'run')));
+      say(errorLine(runFailure(e, image)));
       return SETUP_FAILED;
     }
     const early = guard.caught();
@@ -396,7 +281,7 @@ export async function runImage(
       await prepared
         .cleanup()
         .catch((e) =>
-          say(errorLine(imageFailure(e, 'removing the container', 'removing the container'))),
+          say(errorLine(runFailure(e, 'removing the container', 'removing the container'))),
         );
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, ignore);
     }

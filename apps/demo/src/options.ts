@@ -49,7 +49,16 @@ export interface ImageRoot {
   /** The read-only layer directories, lowest first. */
   layers: string[];
   /** Mount an overlay as the root: lowerdirs topmost first, the container's own upper and work. */
-  overlay?: { lowerdirs: string[]; upperdir: string; workdir: string };
+  overlay?: {
+    lowerdirs: string[];
+    upperdir: string;
+    workdir: string;
+    /**
+     * The store left upperdir owned by the invoking user: the container's setup gives it the
+     * owner and mode of this directory (the top layer's root) before mounting.
+     */
+    upperOwnerLike?: string;
+  };
 }
 
 export type SeccompChoice = 'default' | 'unconfined' | { file: string };

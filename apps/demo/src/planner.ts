@@ -107,6 +107,10 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
   const cwd = req.workdir ?? (facts.isDir(user.home) ? user.home : '/');
 
   const hook: HookConfig = {};
+  const overlay = req.image?.overlay;
+  if (req.root !== undefined && overlay?.upperOwnerLike !== undefined) {
+    hook.ownLike = [{ path: overlay.upperdir, like: overlay.upperOwnerLike }];
+  }
   if (req.root !== undefined) {
     try {
       hook.mounts = planRootfs(

@@ -28,12 +28,14 @@ let busybox: string;
 let features: string;
 let bigSize: number;
 let digest: string;
+let featuresTag: string;
 
 beforeAll(async () => {
   dir = userTempDir(user, 'rootless-images-');
   images = await buildTestImages(user, dir);
   const f = await buildFeatureImage(user, images);
   bigSize = f.bigSize;
+  featuresTag = f.tag;
   registry = await startRegistry(user);
   busybox = `${registry.host}/test/busybox:1`;
   features = `${registry.host}/test/features:1`;
@@ -311,6 +313,30 @@ describe('rootless images and rmi', () => {
   });
 });
 
+describe('rootless run oci: notices a changed layout', () => {
+  it('runs the stored image while the layout is unchanged, and the new one once it changed', async () => {
+    const s = newStore();
+    const layout = join(s.data, 'layout');
+    await runAs(user, 'mkdir', ['-p', s.data]);
+    await skopeoCopy(user, `oci:${images.layout}:${images.tag}`, `oci:${layout}:x`);
+    const first = await rootless(['run', `oci:${layout}:x`, 'cat /hello.txt'], { env: s.env });
+    expect(first.stdout).toBe('hello from the second layer\n');
+    expect(first.stderr).toMatch(/^Trying to pull/);
+    const same = await rootless(['run', `oci:${layout}:x`, 'cat /hello.txt'], { env: s.env });
+    expect(same.stdout).toBe('hello from the second layer\n');
+    expect(same.stderr).toBe('');
+    // The same tag, now another image: the layout's index changed.
+    await skopeoCopy(user, `oci:${images.layout}:${featuresTag}`, `oci:${layout}:x`);
+    const changed = await rootless(['run', `oci:${layout}:x`, '/bin/busybox', 'cat', '/data/a'], {
+      env: s.env,
+    });
+    expect(changed.stdout).toBe('linked\n');
+    expect(changed.stderr).toMatch(/^Trying to pull/);
+    expect(changed.code).toBe(0);
+    expectStoreClean(s.root);
+  });
+});
+
 describe('rootless rootfs busybox --image', () => {
   it('writes an OCI layout that runs without a download; host commands still run on host files', async () => {
     const s = newStore();
@@ -332,13 +358,13 @@ describe('rootless rootfs busybox --image', () => {
 });
 
 describe('the writable layer goes whatever ends the container', () => {
-  /** Starts `rootless run -u 0 IMAGE 'echo ready; sleep 100'` and sends `signal` once ready. */
-  async function signalled(env: Record<string, string>, signal: NodeJS.Signals) {
+  /** Starts `rootless run -u 0 IMAGE 'SCRIPT; echo ready; sleep 100'`, sends `signal` once ready. */
+  async function signalled(env: Record<string, string>, signal: NodeJS.Signals, script = 'true') {
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('./helpers.js');
     const child = spawn(
       process.execPath,
-      [CLI, 'run', '-u', '0', busybox, 'echo ready; sleep 100'],
+      [CLI, 'run', '-u', '0', busybox, `${script}; echo ready; sleep 100`],
       {
         uid: user.uid,
         gid: user.gid,
@@ -370,6 +396,40 @@ describe('the writable layer goes whatever ends the container', () => {
     expect(entries(join(s.root, 'containers'))).toHaveLength(1);
     const next = await rootless(['run', busybox, 'true'], { env: s.env });
     expect(next.code).toBe(0);
+    expectStoreClean(s.root);
+  });
+
+  /** Files and directories of several mapped ids, one of them closed to everyone by its mode. */
+  const MANY_OWNERS =
+    'mkdir -p /d/e && touch /d/a /d/e/f && chown 1:2 /d/a && chown -R 1234:5678 /d/e && chmod 0 /d/e && chown 7:7 /d && echo x > /d/t && chown 65000:65000 /d/t';
+
+  it('a layer holding files of several mapped ids goes; an untouched one too; / belongs to root inside', async () => {
+    const s = newStore();
+    expect((await rootless(['pull', busybox], { env: s.env })).code).toBe(0);
+    const before = snapshot();
+    const wrote = await rootless(
+      ['run', '-u', '0', busybox, `${MANY_OWNERS} && stat -c '%u %g' / /d/e`],
+      { env: s.env },
+    );
+    expect(wrote.stderr).toBe('');
+    expect(wrote.stdout).toBe('0 0\n1234 5678\n');
+    expect(wrote.code).toBe(0);
+    expectStoreClean(s.root);
+    const untouched = await rootless(['run', busybox, 'true'], { env: s.env });
+    expect(untouched.code, untouched.stderr).toBe(0);
+    expectStoreClean(s.root);
+    await expectNoLeftovers(before);
+  });
+
+  it('SIGKILL to rootless after the container wrote files of several ids: the next run removes them', async () => {
+    const s = newStore();
+    expect((await rootless(['pull', busybox], { env: s.env })).code).toBe(0);
+    const before = snapshot();
+    await signalled(s.env, 'SIGKILL', MANY_OWNERS);
+    await expectNoLeftovers(before);
+    expect(entries(join(s.root, 'containers'))).toHaveLength(1);
+    const next = await rootless(['run', busybox, 'true'], { env: s.env });
+    expect(next.code, next.stderr).toBe(0);
     expectStoreClean(s.root);
   });
 

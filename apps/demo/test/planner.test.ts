@@ -118,6 +118,29 @@ describe('planRun', () => {
     expect(plan.spawn.hostname).toBeUndefined();
   });
 
+  it('an image with an overlay root: the upper directory is owned like the top layer before anything is mounted', () => {
+    const req = request({ root: '/store/containers/c/merged', user: 'root' });
+    req.image = {
+      layers: ['/store/layers/a/diff', '/store/layers/b/diff'],
+      overlay: {
+        lowerdirs: ['/store/layers/b/diff', '/store/layers/a/diff'],
+        upperdir: '/store/containers/c/upper',
+        workdir: '/store/containers/c/work',
+        upperOwnerLike: '/store/layers/b/diff',
+      },
+    };
+    const plan = planRun(req, facts());
+    expect(plan.hook.ownLike).toEqual([
+      { path: '/store/containers/c/upper', like: '/store/layers/b/diff' },
+    ]);
+    expect(plan.hook.mounts?.find((m) => m.op === 'overlayRoot')).toMatchObject({
+      upperdir: '/store/containers/c/upper',
+    });
+    // Without upperOwnerLike (the store owned it already) nothing is chowned.
+    delete req.image.overlay!.upperOwnerLike;
+    expect(planRun(req, facts()).hook.ownLike).toBeUndefined();
+  });
+
   it('a home that does not exist gives / as working directory', () => {
     const plan = planRun(request({ user: 'root' }), facts());
     expect(plan.spawn.cwd).toBe('/');

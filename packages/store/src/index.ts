@@ -29,6 +29,7 @@ export {
   type OverlaySupport,
   openStore,
   type PreparedContainer,
+  type PrepareOptions,
   type PullOptions,
   type PullProgress,
   type PullResult,

@@ -8,7 +8,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { IdMapper } from '@rootless-ts/namespaces';
@@ -21,6 +21,7 @@ import {
   putBlobStream,
   sniffCompression,
 } from './blobs.js';
+import { removeAsUser, untouchedRemovalSteps } from './container-dir.js';
 import { digestHex, sha256Digest } from './digest.js';
 import { StoreError } from './errors.js';
 import {
@@ -41,6 +42,7 @@ import {
 } from './overlay.js';
 import { CONTAINER_ID, defaultStoreRoot, storeLayout } from './paths.js';
 import type { Descriptor, ImageSource, Platform } from './types.js';
+import { runUnshare, unshareRemoveArgs } from './unshare-rm.js';
 import { runHelper, userIdMap } from './userns.js';
 
 export interface StoreOptions {
@@ -132,7 +134,16 @@ export interface PreparedContainer {
   overlayOptions?: string;
   /** The same overlay as fsconfig(2) steps for the new mount API (any number of layers). */
   overlayFsconfig?: FsconfigStep[];
-  /** Removes the writable layer (as root in the user namespace: its files belong to subordinate ids). */
+  /**
+   * With `upperOwner: 'container'`: the directory (the top layer's root) whose owner and mode
+   * the container's setup gives `upperdir` before it mounts the overlay (overlay shows the upper
+   * directory's owner and mode on the container's `/`).
+   */
+  upperOwnerLike?: string;
+  /**
+   * Removes the writable layer: as the user when the container wrote nothing (a few empty
+   * directories), else as root in the user namespace (its files belong to subordinate ids).
+   */
   cleanup(): Promise<void>;
 }
 
@@ -145,6 +156,20 @@ export interface ContainerRecord {
   created: string;
   /** The process that prepared it. */
   pid: number;
+}
+
+export interface PrepareOptions {
+  id: string;
+  /** `'auto'` (default: overlay when the probe works), `'overlay'` or `'copy'`. */
+  mode?: 'auto' | 'overlay' | 'copy';
+  /**
+   * Who gives the overlay's upper directory its owner (that of the top layer's root, which
+   * belongs to a subordinate id): `'store'` (default) does it in a process in the user
+   * namespace; `'container'` leaves the directories as the invoking user made them, for the
+   * container's own setup, root in a user namespace mapping the same host ids, to chown and
+   * chmod `upperdir` like `upperOwnerLike` before mounting: no extra process at all.
+   */
+  upperOwner?: 'store' | 'container';
 }
 
 export interface OverlaySupport {
@@ -160,13 +185,13 @@ export interface Store {
   get(nameOrDigest: string): StoredImage;
   remove(nameOrDigest: string, opts?: { force?: boolean }): Promise<RemoveResult>;
   gc(): Promise<{ removedBlobs: number; removedLayers: number }>;
-  prepareContainer(
-    image: string,
-    opts: { id: string; mode?: 'auto' | 'overlay' | 'copy' },
-  ): Promise<PreparedContainer>;
+  prepareContainer(image: string, opts: PrepareOptions): Promise<PreparedContainer>;
   /** Containers prepared and not cleaned up (a crashed runtime leaves its own here). */
   containers(): ContainerRecord[];
-  /** Removes a container's directory (as root in the user namespace), e.g. one a crash left. */
+  /**
+   * Removes a container's directory, e.g. one a crash left: as the user when it holds only what
+   * an untouched container has, else as root in the user namespace.
+   */
   removeContainer(id: string): Promise<void>;
   /** Whether overlayfs mounts in a user namespace over this store (probed once per store object). */
   overlaySupport(): Promise<OverlaySupport>;
@@ -366,23 +391,66 @@ export function openStore(opts: StoreOptions = {}): Store {
 
   /** The records of the containers prepareContainer made and cleanup has not removed yet. */
   function containerRecords(): ContainerRecord[] {
-    const out: ContainerRecord[] = [];
-    if (!existsSync(l.containers)) return out;
-    for (const id of readdirSync(l.containers)) {
-      try {
-        out.push(JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8')));
-      } catch {
-        // A container directory without its record is being made or removed.
-      }
+    if (!existsSync(l.containers)) return [];
+    return readdirSync(l.containers).flatMap((id) => readRecord(id) ?? []);
+  }
+
+  /**
+   * A container's record; undefined while prepareContainer is making it (or when a crash then,
+   * or a power cut, left its directory without one: gc removes those). Removal renames the
+   * whole directory away first, so a directory is never seen half removed.
+   */
+  function readRecord(id: string): ContainerRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(l.containers, id, 'container.json'), 'utf8'));
+    } catch {
+      return undefined;
     }
-    return out;
   }
 
   function containerDiffIds(): string[] {
     return containerRecords().flatMap((c) => c.diffIDs);
   }
 
+  /**
+   * Removes a container's directory. First renamed into tmp/ (atomic: the record is gone at
+   * once, and whatever a crash leaves from here on is tmp garbage that gc and the next pull
+   * remove), then taken apart by the user when the container wrote nothing, else removed as root
+   * in the user namespace. The shared lock keeps a pull's sweep of tmp/ off it meanwhile.
+   */
+  function removeContainerDir(dir: string): Promise<void> {
+    return withStoreLock('shared', async () => {
+      const gone = tempName(l.tmp, 'container');
+      try {
+        renameSync(dir, gone);
+      } catch (e) {
+        // Removed already (a second cleanup, or removeContainer meanwhile).
+        if ((e as { code?: string }).code === 'ENOENT') return;
+        throw e;
+      }
+      if (removeAsUser(untouchedRemovalSteps(gone))) return;
+      // Files of subordinate ids: util-linux unshare (C, a few milliseconds) as root in a user
+      // namespace mapping the same host ids; the store's own helper (two Node start-ups) where
+      // unshare cannot (an older one, several ranges, a caller's own mapping).
+      const args =
+        mapping &&
+        unshareRemoveArgs(
+          mapping.lines,
+          { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 },
+          basename(gone),
+        );
+      if (args && (await runUnshare(args, l.tmp)) && !existsSync(gone)) return;
+      await runHelper('rm', { root: l.root, paths: [gone] }, { idmap });
+    });
+  }
+
   async function collect(): Promise<{ removedBlobs: number; removedLayers: number }> {
+    // A container directory without a readable record was being made when its process died
+    // (or its record, not fsynced, was lost to a power cut): under the exclusive lock nobody
+    // is making one. Moved into tmp, removed with the rest of tmp below.
+    for (const id of existsSync(l.containers) ? readdirSync(l.containers) : []) {
+      if (!readRecord(id)) renameSync(join(l.containers, id), tempName(l.tmp, 'container'));
+    }
     const keep = referenced(readImages(l).images, containerDiffIds());
     let removedBlobs = 0;
     for (const hex of readdirSync(l.blobs)) {
@@ -632,7 +700,7 @@ export function openStore(opts: StoreOptions = {}): Store {
       const dir = join(l.containers, id);
       if (!existsSync(dir))
         throw new StoreError('ERR_CONTAINER_NOT_FOUND', `container ${id} is not in the store`);
-      await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
+      await removeContainerDir(dir);
     },
 
     gc() {
@@ -694,9 +762,7 @@ export function openStore(opts: StoreOptions = {}): Store {
             );
           throw e;
         }
-        const cleanup = async () => {
-          await runHelper('rm', { root: l.root, paths: [dir] }, { idmap });
-        };
+        const cleanup = () => removeContainerDir(dir);
         try {
           writeFileAtomic(
             join(dir, 'container.json'),
@@ -709,6 +775,10 @@ export function openStore(opts: StoreOptions = {}): Store {
               pid: process.pid,
             } satisfies ContainerRecord),
             l.tmp,
+            0o644,
+            // Not fsynced: a record lost to a power cut leaves a directory without one, which
+            // gc removes (nothing is made without the shared lock gc excludes).
+            { durable: false },
           );
           const top = image.layerDirs.at(-1)!;
           if (mode === 'overlay') {
@@ -716,13 +786,18 @@ export function openStore(opts: StoreOptions = {}): Store {
             const workdir = join(dir, 'work');
             const merged = join(dir, 'merged');
             mkdirSync(merged);
-            // Made as root inside, owned like the top layer's root: overlay shows the upper
-            // directory's owner and mode on the container's /.
-            await runHelper(
-              'mkdirs',
-              { root: l.root, paths: [upperdir, workdir], like: top },
-              { idmap },
-            );
+            if (o.upperOwner === 'container') {
+              mkdirSync(upperdir, { mode: 0o755 });
+              mkdirSync(workdir, { mode: 0o700 });
+            } else {
+              // Made as root inside, owned like the top layer's root: overlay shows the upper
+              // directory's owner and mode on the container's /.
+              await runHelper(
+                'mkdirs',
+                { root: l.root, paths: [upperdir, workdir], like: top },
+                { idmap },
+              );
+            }
             return {
               id: o.id,
               mode,
@@ -732,6 +807,7 @@ export function openStore(opts: StoreOptions = {}): Store {
               mergedHint: merged,
               overlayFsconfig: overlayFsconfig({ lowerdirs: image.layerDirs, upperdir, workdir }),
               ...optionsIfTheyFit({ lowerdirs: image.layerDirs, upperdir, workdir }),
+              ...(o.upperOwner === 'container' ? { upperOwnerLike: top } : {}),
               cleanup,
             };
           }

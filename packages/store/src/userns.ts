@@ -25,15 +25,22 @@ export interface HelperResult {
   [k: string]: unknown;
 }
 
-let defaultMapping: { idmap: IdMapper; maps: string } | undefined;
+let defaultMapping: { idmap: IdMapper; maps: string; lines: IdMapLines } | undefined;
+
+/** The lines of a uid_map and a gid_map. */
+export interface IdMapLines {
+  uidMap: Array<{ containerId: number; hostId: number; count: number }>;
+  gidMap: Array<{ containerId: number; hostId: number; count: number }>;
+}
 /**
  * The invoking user's usual mapping (subordinate ids, or the single mapping without them), and
  * its maps as text, which the store records: layers keep owners only under the same mapping.
  */
-export function userIdMap(): { idmap: IdMapper; maps: string } {
+export function userIdMap(): { idmap: IdMapper; maps: string; lines: IdMapLines } {
   if (!defaultMapping) {
     const { plan, idmap } = rootlessIdMap();
-    defaultMapping = { idmap, maps: JSON.stringify({ uidMap: plan.uidMap, gidMap: plan.gidMap }) };
+    const lines = { uidMap: [...plan.uidMap], gidMap: [...plan.gidMap] };
+    defaultMapping = { idmap, maps: JSON.stringify(lines), lines };
   }
   return defaultMapping;
 }

@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import * as libc from '@rootless-ts/libc';
-import { mountTable, removeTree, userTempDir } from '@rootless-ts/testkit';
+import { mountTable, removeTree, runAs, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkConsistent,
@@ -264,6 +264,77 @@ describe('overlay and copy', () => {
     // The container's writable layer is gone after cleanup.
     expect(existsSync(r.result.dir)).toBe(false);
     expect(listDir(join(root, 'containers'))).toEqual([]);
+  });
+
+  it("upperOwner 'container': the container's setup owns the upper directory; a layer of files of several owners is removed", async () => {
+    const r = await op({
+      op: 'mount-ls',
+      root,
+      name: 'test/ovl:1',
+      id: 'c5',
+      upperOwner: 'container',
+      script: [
+        'ls -n -d .',
+        // Files and directories of several mapped ids, one unreadable and unwritable by mode.
+        'mkdir -p d/e && touch d/a d/e/f && chown 1:2 d/a && chown -R 1234:5678 d/e',
+        'chmod 0 d/e && chown 7:7 d && mkfifo d/p && chown 65000:65000 d/p',
+      ].join(' && '),
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.result.stderr).toBe('');
+    expect(r.result.status.code).toBe(0);
+    // The merged root belongs to root inside, like the top layer's root.
+    expect(r.result.stdout).toMatch(/^d\S+ +\d+ 0 0 /);
+    expect(r.result.upperOwnerLike).toMatch(/\/layers\/sha256\/[0-9a-f]{64}\/diff$/);
+    expect(existsSync(r.result.dir)).toBe(false);
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('removes the layer of a container that wrote nothing, at cleanup and after a crash', async () => {
+    const r = await op({
+      op: 'mount-ls',
+      root,
+      name: 'test/ovl:1',
+      id: 'c6',
+      upperOwner: 'container',
+      script: 'cat etc/b >/dev/null',
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.result.status.code).toBe(0);
+    expect(existsSync(r.result.dir)).toBe(false);
+    // As after a crash: the record stays (and overlay's work/work of mode 0, owned by root
+    // inside), until removeContainer.
+    const kept = await op({
+      op: 'mount-ls',
+      root,
+      name: 'test/ovl:1',
+      id: 'c7',
+      upperOwner: 'container',
+      script: 'true',
+      keep: true,
+    });
+    expect(kept.result.status.code).toBe(0);
+    expect(listDir(join(root, 'containers'))).toEqual(['c7']);
+    expect(lstatSync(join(kept.result.dir, 'upper')).uid).toBe(hostUid(0));
+    expect((await op({ op: 'remove-container', root, id: 'c7' })).error).toBeUndefined();
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('gc removes a container directory a crash left without its record', async () => {
+    // As a runtime killed while preparing (or a power cut that lost the unsynced record).
+    const ghost = join(root, 'containers', 'ghost');
+    const made = await runAs(user, 'sh', [
+      '-c',
+      'mkdir -p "$0/upper/d" "$0/work" && echo x > "$0/upper/d/f"',
+      ghost,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expect((await op({ op: 'containers', root })).result).toEqual([]);
+    expect((await op({ op: 'gc', root })).error).toBeUndefined();
+    expect(listDir(join(root, 'containers'))).toEqual([]);
+    expect(listDir(join(root, 'tmp'))).toEqual([]);
   });
 
   it('mounts the same overlay through the new mount API from the fsconfig steps', async () => {
