@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CapabilityError, planCapabilities } from '@rootless-ts/capabilities';
 import type { IdMap } from '@rootless-ts/idmap';
 import { toHostId } from '@rootless-ts/idmap';
@@ -49,6 +50,8 @@ export interface HostFacts {
   lastCap: number;
   /** The seccomp profile, loaded and validated (podman's, or --security-opt seccomp=FILE); none: unconfined. */
   seccompProfile?: SeccompProfile;
+  /** Where compiled seccomp programs are kept between runs (seccompCacheDir). */
+  seccompCacheDir?: string;
 }
 
 /** Everything `rootless run` will do, as data: spawn options (without the id mapper) and the hook's work. */
@@ -200,7 +203,12 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
       /--cap-drop/.test(e.message) && !/--cap-add/.test(e.message) ? '--cap-drop' : '--cap-add';
     throw new RootlessError(option, e.message.replace(/^--cap-(add|drop): /, ''));
   }
-  spawn.seccomp = facts.seccompProfile ? { profile: facts.seccompProfile } : 'unconfined';
+  spawn.seccomp = facts.seccompProfile
+    ? {
+        profile: facts.seccompProfile,
+        ...(facts.seccompCacheDir !== undefined ? { cacheDir: facts.seccompCacheDir } : {}),
+      }
+    : 'unconfined';
   return { spawn, hook, user };
 }
 
@@ -218,3 +226,15 @@ function planFailure(e: unknown, req: RunRequest): unknown {
 }
 
 export type { MountOp };
+
+/**
+ * Where `rootless run` keeps compiled seccomp programs: `$XDG_CACHE_HOME/rootless-ts/seccomp`,
+ * else `~/.cache/rootless-ts/seccomp` (pure). Compiling podman's profile costs every run about
+ * 15-20 ms of CPU; reading the program back, well under 1. The directory is as much the user's
+ * as the image store (`~/.local/share/rootless-ts`): keep both out of containers' reach.
+ */
+export function seccompCacheDir(env: NodeJS.ProcessEnv, home: string): string | undefined {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg?.startsWith('/') ? xdg : home.startsWith('/') ? join(home, '.cache') : undefined;
+  return base === undefined ? undefined : join(base, 'rootless-ts', 'seccomp');
+}

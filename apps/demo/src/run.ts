@@ -1,5 +1,5 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { hostname as osHostname } from 'node:os';
+import { homedir, hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lastCap } from '@rootless-ts/capabilities';
 import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
@@ -33,7 +33,7 @@ import {
   networkSpawnParts,
 } from './network.js';
 import type { RunRequest } from './options.js';
-import { planRun, type RunPlan } from './planner.js';
+import { planRun, type RunPlan, seccompCacheDir } from './planner.js';
 import { forwardSignals } from './signals.js';
 import { exitStatus } from './status.js';
 import { hostWinsize, type Relay, relayTerminal } from './terminal.js';
@@ -81,6 +81,7 @@ export async function runContainer(
     plan = planRun(req, {
       lastCap: lastCap(),
       ...(seccompProfile ? { seccompProfile } : {}),
+      ...cacheDirFact(),
       idmap: idmap.plan,
       userDb: req.image?.overlay ? readUserDbInLayers(req.image.layers) : readUserDb(req.root),
       hostname: osHostname(),
@@ -259,4 +260,10 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
   if (e instanceof MountError) return new RootlessError('mount plan', { cause: e });
   if (e instanceof NetworkError) return new RootlessError('network', { cause: e });
   return new RootlessError('run', { cause: e });
+}
+
+/** The planner's seccompCacheDir fact, from this process's environment and home. */
+function cacheDirFact(): { seccompCacheDir?: string } {
+  const dir = seccompCacheDir(process.env, homedir());
+  return dir === undefined ? {} : { seccompCacheDir: dir };
 }

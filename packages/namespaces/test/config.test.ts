@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializeError } from '../src/errors.js';
 import {
@@ -255,6 +258,29 @@ describe('launchConfig: containment options', () => {
     );
     expect(refuse({ argv: ['sh'], seccomp: 'none' as never })).toContain(
       "seccomp must be 'unconfined', { profile } or { bpf, flags }",
+    );
+  });
+
+  it('compiles through a cache directory when given one, which must be absolute', () => {
+    const profile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'ns-seccomp-cache-'));
+    try {
+      const plain = launchConfig({ argv: ['sh'], seccomp: { profile } });
+      const cached = launchConfig({ argv: ['sh'], seccomp: { profile, cacheDir: dir } });
+      expect(cached.seccomp).toEqual(plain.seccomp);
+      // The profile's program (the terminal guard's too, unless this process compiled it before).
+      expect(readdirSync(dir).filter((n) => n.endsWith('.bpf')).length).toBeGreaterThanOrEqual(1);
+      expect(launchConfig({ argv: ['sh'], seccomp: { profile, cacheDir: dir } }).seccomp).toEqual(
+        plain.seccomp,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(refuse({ argv: ['sh'], seccomp: { profile, cacheDir: 'cache' } })).toContain(
+      'seccomp.cacheDir must be an absolute path, not "cache"',
     );
   });
 });

@@ -1,3 +1,4 @@
+export { cacheKey, compileFilterCached } from './cache.js';
 export {
   type CompiledFilter,
   type CompileOptions,
