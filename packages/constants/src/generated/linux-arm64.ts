@@ -1124,6 +1124,23 @@ export const linuxArm64 = {
         revents: { offset: 6, size: 2 },
       },
     },
+    ucontext_t: {
+      size: 4560,
+      align: 16,
+      fields: {
+        uc_link: { offset: 8, size: 8 },
+        uc_stack: { offset: 16, size: 24 },
+      },
+    },
+    stack_t: {
+      size: 24,
+      align: 8,
+      fields: {
+        ss_sp: { offset: 0, size: 8 },
+        ss_flags: { offset: 8, size: 4 },
+        ss_size: { offset: 16, size: 8 },
+      },
+    },
     ucred: {
       size: 12,
       align: 4,

@@ -1122,6 +1122,23 @@ export const linuxX64 = {
         revents: { offset: 6, size: 2 },
       },
     },
+    ucontext_t: {
+      size: 968,
+      align: 8,
+      fields: {
+        uc_link: { offset: 8, size: 8 },
+        uc_stack: { offset: 16, size: 24 },
+      },
+    },
+    stack_t: {
+      size: 24,
+      align: 8,
+      fields: {
+        ss_sp: { offset: 0, size: 8 },
+        ss_flags: { offset: 8, size: 4 },
+        ss_size: { offset: 16, size: 8 },
+      },
+    },
     ucred: {
       size: 12,
       align: 4,
