@@ -118,6 +118,24 @@ function placeFds(
   }
 }
 
+/**
+ * libc.childStackTop, with this memory made dumpable for the moment it reads
+ * /proc/thread-self/syscall (which a non-dumpable process may not open). A pooled launcher's
+ * memory is non-dumpable after its first spawn: the child's change of credentials cleared the
+ * flag, which belongs to the memory the two share, and it stays so (nothing of the container's
+ * may open the launcher's /proc files); only this read needs it, while no child runs.
+ */
+function stackTop(): bigint {
+  const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
+  if (dumpable === 1) return libc.childStackTop();
+  libc.prctl(PR.PR_SET_DUMPABLE, 1);
+  try {
+    return libc.childStackTop();
+  } finally {
+    libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
+  }
+}
+
 /** Setup hooks by module and export: a pooled launcher imports each once, for every spawn. */
 const hookCache = new Map<string, Promise<SetupHook>>();
 
@@ -155,7 +173,7 @@ async function launch(
       step: 'launcher',
       message: `received ${received.program.length} descriptors for the program, not ${cfg.keepFds}`,
     });
-    return 1;
+    return 2;
   }
   // The clone child's first act, for a pooled launcher: its descriptors into place.
   const inChild =
@@ -199,13 +217,13 @@ async function launch(
       libc.cloneThenExec(
         inChild((ch, child) => runJoiner(cfg, hooks, ch, child, join, filters), join),
         flags,
-        { onExecFailure },
+        { onExecFailure, stackTop: stackTop() },
       );
     } else {
       libc.cloneThenExec(
         inChild((ch, child) => runChild(cfg, hooks, ch, child, undefined, filters)),
         flags | cloneFlags(cfg.namespaces),
-        { onExecFailure },
+        { onExecFailure, stackTop: stackTop() },
       );
     }
   } catch (e) {
@@ -239,7 +257,9 @@ async function serve(controlFd: number, parent: number): Promise<number> {
       // its end is what tells the parent the exec happened.
       for (const fd of received) libc.close(fd);
     }
-    if (status !== 0) return status;
+    // A spawn that failed here (its error sent) leaves the launcher sound; a broken channel
+    // (status 2) does not.
+    if (status === 2) return status;
   }
 }
 
@@ -314,14 +334,15 @@ function runJoiner(
     // non-dumpable memory (the flag belongs to the memory, shared by the launcher, this process
     // and the child) keeps /proc/<pid>/mem, fd, environ… out of the container's reach until the
     // exec resets it for the program (runc's CVE-2016-9962). The stack top is found first: it
-    // reads /proc/thread-self/syscall, which a non-dumpable process may not open. (The launcher
-    // is not used again after this: the parent kills it before the exec.)
-    const stackTop = libc.childStackTop();
+    // reads /proc/thread-self/syscall (dumpable for that moment: this process is not in the
+    // container's pid namespace, only its children will be). The launcher is not used again
+    // after this: the parent kills it before the exec.
+    const top = stackTop();
     libc.prctl(PR.PR_SET_DUMPABLE, 0);
     libc.cloneThenExec(
       (inner) => runChild(cfg, hooks, channel, inner, { ...join, intermediate }, filters),
       flags,
-      { stackTop, onExecFailure: reportExecFailure },
+      { stackTop: top, onExecFailure: reportExecFailure },
     );
     return 0;
   } catch (e) {

@@ -433,6 +433,19 @@ async function start(
       options.pool?.release(pooled);
     }
   } catch (e) {
+    // A pooled launcher whose child gave up by itself (it sent its error: its function then
+    // returned, and the launcher's clone with it) is sound: once the launcher has closed its
+    // copy of the channel, the child has exited and the launcher goes back to the pool.
+    if (pooled && reusable && parent.errorReported && (await parent.waitClosed(timeoutMs))) {
+      await exit;
+      await network?.close();
+      for (const fd of receivedFds.splice(0)) libc.close(fd);
+      plumbing.destroy();
+      launcher.off?.('exit', onLauncherExit);
+      launcher.off?.('error', onLauncherError);
+      options.pool?.release(pooled);
+      throw e;
+    }
     // The launcher first (killHelpers sends its SIGKILL before its first await): killed while
     // it waits in clone(CLONE_VFORK), it never resumes. Killed after the child, it could resume
     // into the child's unfinished callback and abort, printing a V8 assertion on
