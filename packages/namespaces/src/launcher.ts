@@ -211,6 +211,7 @@ async function launch(
   (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc?.({ type: 'minor' });
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
   const onExecFailure = reportExecFailure;
+  const restore = snapshotProcessState();
   try {
     if (cfg.join) {
       const join = openJoinFds(cfg.join);
@@ -231,8 +232,28 @@ async function launch(
     return 1;
   } finally {
     releaseFilters(filters);
+    restore();
   }
   return 0;
+}
+
+/**
+ * What a setup hook may change in the child that lands in this process's memory, not only the
+ * child's: the environment (Node's process.env writes the C library's environ, in the shared
+ * memory) and Node's cached working directory (process.chdir in the child moves the child
+ * alone: no CLONE_FS). Returns the function that puts both back after the clone, so that the
+ * next spawn of a pooled launcher starts from the same state.
+ */
+function snapshotProcessState(): () => void {
+  const env = { ...process.env };
+  const cwd = process.cwd();
+  return () => {
+    for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+    for (const [key, value] of Object.entries(env)) {
+      if (process.env[key] !== value) process.env[key] = value;
+    }
+    if (process.cwd() !== cwd) process.chdir(cwd);
+  };
 }
 
 /** A pooled launcher: spawn after spawn until the parent is gone or a spawn went wrong here. */
