@@ -89,6 +89,9 @@ export class Pool implements LauncherPool {
     const m = idle.find((x) => x.warm) ?? idle[0];
     if (!m) return undefined;
     m.busy = true;
+    // It says it is warm again once it has closed what this spawn sends it (which may come
+    // before or after the spawn gives it back).
+    m.warm = false;
     m.process.ref();
     m.channel.ref();
     this.notify();
@@ -107,8 +110,6 @@ export class Pool implements LauncherPool {
     const m = this.members.find((x) => x === launcher);
     if (!m?.busy) return;
     m.busy = false;
-    // It says it is warm again once it has closed what the last spawn sent it.
-    m.warm = false;
     m.process.unref();
     m.channel.unref();
     if (this.closed) {
