@@ -275,8 +275,10 @@ async function serve(controlFd: number, parent: number): Promise<number> {
       });
     } finally {
       // The child has its copies (or is gone): ours would keep the spawn's channel open, and
-      // its end is what tells the parent the exec happened.
-      for (const fd of received) libc.close(fd);
+      // its end is what tells the parent the exec happened. The channel last: once the parent
+      // sees its end, this launcher holds nothing of the spawn.
+      for (const fd of received) if (fd !== channelFd) libc.close(fd);
+      libc.close(channelFd);
     }
     // A spawn that failed here (its error sent) leaves the launcher sound; a broken channel
     // (status 2) does not.

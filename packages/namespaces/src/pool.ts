@@ -187,7 +187,7 @@ export class Pool implements LauncherPool {
   private start(): Member | undefined {
     let script: string;
     try {
-      script = launcherPath('esm');
+      script = launcherPath();
     } catch {
       return undefined;
     }
