@@ -187,6 +187,8 @@ export class Pool implements LauncherPool {
   private start(): Member | undefined {
     let script: string;
     try {
+      // The CommonJS bundle, as for a launcher started for a spawn (an abort that once kept
+      // pooled launchers on the ESM build came with an execve inside the clone callback).
       script = launcherPath();
     } catch {
       return undefined;
