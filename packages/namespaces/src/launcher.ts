@@ -120,10 +120,9 @@ function placeFds(
 
 /**
  * libc.childStackTop, with this memory made dumpable for the moment it reads
- * /proc/thread-self/syscall (which a non-dumpable process may not open). A pooled launcher's
- * memory is non-dumpable after its first spawn: the child's change of credentials cleared the
- * flag, which belongs to the memory the two share, and it stays so (nothing of the container's
- * may open the launcher's /proc files); only this read needs it, while no child runs.
+ * /proc/thread-self/syscall (which a non-dumpable process may not open): a pooled launcher is
+ * non-dumpable (see serve), and so may be one whose child changed its credentials (the flag
+ * belongs to the memory they share). Only this read needs it, while no child runs.
  */
 function stackTop(): bigint {
   const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
@@ -258,6 +257,13 @@ function snapshotProcessState(): () => void {
 
 /** A pooled launcher: spawn after spawn until the parent is gone or a spawn went wrong here. */
 async function serve(controlFd: number, parent: number): Promise<number> {
+  // Non-dumpable for its whole life: it lives on beside the containers it starts, in the host's
+  // namespaces, as the same user that root inside is mapped to. Dumpable, a program in a
+  // container sharing the host's pid namespace could open its /proc files (its descriptors:
+  // the control channel) or ptrace it, and through it start the next container as it likes, or
+  // act outside every namespace. Its clone children share the flag (it belongs to the memory)
+  // until they exec, as runc's init is non-dumpable.
+  libc.prctl(PR.PR_SET_DUMPABLE, 0);
   const control = new SyncChannel(controlFd);
   for (;;) {
     const received = waitToBeTaken(control, controlFd + 1, parent);
