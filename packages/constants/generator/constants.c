@@ -551,6 +551,7 @@ void rtc_constants(void) {
   C(syscall, SYS_openat2);
   C(syscall, SYS_pidfd_getfd);
   C(syscall, SYS_pidfd_open);
+  C(syscall, SYS_ptrace);
   C(syscall, SYS_pidfd_send_signal);
   C(syscall, SYS_pivot_root);
   C(syscall, SYS_personality);

@@ -164,8 +164,18 @@ export function joinRest(c: ChildContext): void {
 }
 
 export function waitMapped(c: ChildContext): void {
-  c.channel.reportPid(c.hostPid, c.join?.intermediate);
-  c.channel.waitMapped();
+  // The parent writes uid_map and gid_map itself under the single mapping, and pasta or
+  // slirp4netns open /proc/<pid>/ns: both need this memory dumpable (else its /proc files
+  // belong to root). A pooled launcher's memory, which this child shares, is not: dumpable for
+  // this wait only, while no program of this container runs yet.
+  const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
+  if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, 1);
+  try {
+    c.channel.reportPid(c.hostPid, c.join?.intermediate);
+    c.channel.waitMapped();
+  } finally {
+    if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
+  }
   c.own = { uid: libc.getuid(), gid: libc.getgid() };
   // Credentials are only ours to choose inside a user namespace we created or joined.
   const inUserns =

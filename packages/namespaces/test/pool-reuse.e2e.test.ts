@@ -124,6 +124,25 @@ describe('a pooled launcher serves spawn after spawn', () => {
     expect(strays()).toEqual([]);
   });
 
+  it("a container in the host's pid namespace, root inside being the launcher's own user, cannot reach the launcher", async () => {
+    const r = await runNodeAs(user, fixture('pool-reuse.mjs'), ['reach'], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    // Both spawns ran (the single mapping, written by the parent itself, works through a
+    // pooled launcher), and neither could list the launcher's descriptors, open its control
+    // channel, read its environment or ptrace it (a dumpable launcher lets the first: its
+    // /proc files would belong to the same user).
+    expect(out.attempts).toEqual(
+      Array(2).fill({
+        code: 0,
+        stdout: 'fd-denied\nenviron-denied\nchannel-denied\nOperation not permitted\n',
+        stderr: '',
+      }),
+    );
+    expect(out.alive).toBe(true);
+    expect(strays()).toEqual([]);
+  });
+
   it('50 spawns at once from one process all exit 0 through a pool of 4, with nothing left over', async () => {
     const r = await runNodeAs(user, fixture('pool-reuse.mjs'), ['burst'], { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');

@@ -762,6 +762,7 @@ export const linuxArm64 = {
     SYS_openat2: 437,
     SYS_pidfd_getfd: 438,
     SYS_pidfd_open: 434,
+    SYS_ptrace: 117,
     SYS_pidfd_send_signal: 424,
     SYS_pivot_root: 41,
     SYS_personality: 92,

@@ -760,6 +760,7 @@ export const linuxX64 = {
     SYS_openat2: 437,
     SYS_pidfd_getfd: 438,
     SYS_pidfd_open: 434,
+    SYS_ptrace: 101,
     SYS_pidfd_send_signal: 424,
     SYS_pivot_root: 155,
     SYS_personality: 135,
