@@ -129,9 +129,9 @@ describe('a pooled launcher serves spawn after spawn', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     // Both spawns ran (the single mapping, written by the parent itself, works through a
-    // pooled launcher), and neither could list the launcher's descriptors, open its control
-    // channel, read its environment or ptrace it (a dumpable launcher lets the first: its
-    // /proc files would belong to the same user).
+    // pooled launcher), and neither could list the launcher's descriptors (a dumpable launcher
+    // lets it: its /proc files would belong to the same user), open its control channel, read
+    // its environment or ptrace it.
     expect(out.attempts).toEqual(
       Array(2).fill({
         code: 0,
