@@ -98,8 +98,10 @@ export interface SpawnOptions {
   /** The Node binary that runs the launcher (default: this one). */
   nodePath?: string;
   /**
-   * Take a pre-started launcher from this pool (createLauncherPool) rather than wait for a new
-   * one to start; without an idle one (or with another `nodePath`), one is started as without.
+   * Borrow a launcher from this pool (createLauncherPool) rather than start one: it serves
+   * this spawn and is given back once the program runs. While all of the pool's launchers are
+   * busy, the spawn waits for one; with another `nodePath`, or a closed pool, one is started
+   * as without.
    */
   pool?: LauncherPool;
   /**
@@ -208,7 +210,9 @@ function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () 
   }
   if (
     options.pool !== undefined &&
-    (typeof options.pool !== 'object' || typeof options.pool?.take !== 'function')
+    (typeof options.pool !== 'object' ||
+      typeof options.pool?.acquire !== 'function' ||
+      typeof options.pool?.release !== 'function')
   )
     throw fail('pool must be a LauncherPool (createLauncherPool makes one)');
   const keepFds = 3 + extra.length;
