@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <ucontext.h> /* ucontext_t: getcontext/makecontext/setcontext through FFI */
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -550,6 +551,7 @@ void rtc_constants(void) {
   C(syscall, SYS_openat2);
   C(syscall, SYS_pidfd_getfd);
   C(syscall, SYS_pidfd_open);
+  C(syscall, SYS_ptrace);
   C(syscall, SYS_pidfd_send_signal);
   C(syscall, SYS_pivot_root);
   C(syscall, SYS_personality);
@@ -857,6 +859,15 @@ void rtc_constants(void) {
   FIELD(pollfd, struct pollfd, fd);
   FIELD(pollfd, struct pollfd, events);
   FIELD(pollfd, struct pollfd, revents);
+
+  /* ucontext_t: libc's cloneThenExec chains contexts (uc_link) on stacks it sets (uc_stack) */
+  STRUCT(ucontext_t, ucontext_t);
+  FIELD(ucontext_t, ucontext_t, uc_link);
+  FIELD(ucontext_t, ucontext_t, uc_stack);
+  STRUCT(stack_t, stack_t);
+  FIELD(stack_t, stack_t, ss_sp);
+  FIELD(stack_t, stack_t, ss_flags);
+  FIELD(stack_t, stack_t, ss_size);
 
   STRUCT(ucred, struct ucred);
   FIELD(ucred, struct ucred, pid);

@@ -51,6 +51,26 @@ export function childStackTop(margin = DEFAULT_STACK_MARGIN): bigint {
 /** The stack top of the clone child running JavaScript in this memory, if any. */
 let runningChildStackTop: bigint | undefined;
 
+/**
+ * In a clone child (the memory is shared): marks that JavaScript now runs in a child on the
+ * stack below `top`, so that a clone() called from there knows; returns what to restore.
+ */
+export function enterCloneChild(top: bigint): bigint | undefined {
+  const outer = runningChildStackTop;
+  runningChildStackTop = top;
+  return outer;
+}
+
+/** Undoes enterCloneChild (in the child before it returns, in the parent once clone returned). */
+export function leaveCloneChild(outer: bigint | undefined): void {
+  runningChildStackTop = outer;
+}
+
+/** Whether JavaScript runs in a clone child right now (and on which stack top). */
+export function runningInCloneChild(): bigint | undefined {
+  return runningChildStackTop;
+}
+
 export interface CloneOptions {
   /** The child's stack top; default `childStackTop()`. */
   stackTop?: bigint;

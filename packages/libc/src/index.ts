@@ -8,6 +8,13 @@ export {
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
 export {
+  type CloneExecChild,
+  type CloneThenExecOptions,
+  cloneThenExec,
+  EXEC_FAILED_STATUS,
+  type PreparedExec,
+} from './clone-exec.js';
+export {
   ErrnoError,
   type ErrnoFields,
   errnoError,

@@ -85,6 +85,10 @@ export interface ChildContext {
   hostProc?: number;
   /** seccomp filters to install (prepared in native memory by the launcher), in order. */
   readonly filters: readonly ChildFilter[];
+  /** The clone child's handle, to prepare the execve that follows the steps (libc.cloneThenExec). */
+  readonly child: libc.CloneExecChild;
+  /** The prepared execve, returned by the steps so that it runs once they have returned. */
+  exec?: libc.PreparedExec;
   /** Registers an undo for the row being run (set by the runner). */
   defer(undo: Undo): void;
   /** Sets the death signal again where the launch asks for it (an id change clears it). */
@@ -99,7 +103,8 @@ export function newContext(
   hooks: readonly SetupHook[],
   channel: SyncChannel,
   join: JoinFds | undefined,
-  filters: readonly ChildFilter[] = [],
+  filters: readonly ChildFilter[],
+  child: libc.CloneExecChild,
 ): ChildContext {
   return {
     cfg,
@@ -107,6 +112,7 @@ export function newContext(
     channel,
     join,
     filters,
+    child,
     hostPid: 0,
     own: { uid: OVERFLOW_ID, gid: OVERFLOW_ID },
     mapped: false,
@@ -158,8 +164,18 @@ export function joinRest(c: ChildContext): void {
 }
 
 export function waitMapped(c: ChildContext): void {
-  c.channel.reportPid(c.hostPid, c.join?.intermediate);
-  c.channel.waitMapped();
+  // The parent writes uid_map and gid_map itself under the single mapping, and pasta or
+  // slirp4netns open /proc/<pid>/ns: both need this memory dumpable (else its /proc files
+  // belong to root). A pooled launcher's memory, which this child shares, is not: dumpable for
+  // this wait only, while no program of this container runs yet.
+  const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
+  if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, 1);
+  try {
+    c.channel.reportPid(c.hostPid, c.join?.intermediate);
+    c.channel.waitMapped();
+  } finally {
+    if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
+  }
   c.own = { uid: libc.getuid(), gid: libc.getgid() };
   // Credentials are only ours to choose inside a user namespace we created or joined.
   const inUserns =
@@ -362,16 +378,37 @@ export function prepareExec(c: ChildContext): void {
   resetSignals();
   // The fd channel and everything else above the channel: closed.
   libc.closeRange(channel.fd + 1, 0xffffffff, 0);
+  // The execve, prepared now (native copies of path, argv and env, and its context, which saves
+  // the signal mask just reset): after this, down to the exec, nothing allocates native memory
+  // or makes a system call of its own, and the seccomp filter comes in between.
+  c.exec = c.child.prepareExec(c.program ?? cfg.argv[0]!, cfg.argv, cfg.env);
 }
 
+/**
+ * The last row: the steps return the prepared execve, which runs once the clone child's
+ * function has returned (so the launcher's JavaScript state is left sound: it serves the next
+ * spawn). Between the seccomp filter and execve only V8's return path and setcontext's
+ * rt_sigprocmask run.
+ */
 export function execProgram(c: ChildContext): void {
-  const { cfg } = c;
-  const path = c.program ?? cfg.argv[0]!;
-  try {
-    libc.execve(path, cfg.argv, cfg.env);
-  } catch (e) {
-    throw libc.wrapError(e, `executing ${cfg.argv[0]}`, { path: cfg.argv[0]! });
-  }
+  if (!c.exec) throw new Error('exec: nothing prepared (prepare-exec did not run)');
+}
+
+/**
+ * In the clone child, when the prepared execve returned (it failed): sends the error, with its
+ * errno, to the parent; returns the exit status (127 not found, else 126, as shells give).
+ */
+export function reportExecFailure(c: ChildContext, errno: number): number {
+  const path = c.cfg.argv[0]!;
+  const e = libc.wrapError(
+    libc.errnoError(errno, 'execve', c.program ?? path),
+    `executing ${path}`,
+    {
+      path,
+    },
+  );
+  c.channel.reportError(serializeError('exec', e));
+  return execStatus(e);
 }
 
 /** Runs the undos in reverse; an undo that fails is added to the error's context. */

@@ -4,7 +4,12 @@
  */
 import { applyCapabilities, getCaps, setCaps } from '@rootless-ts/capabilities';
 import * as libc from '@rootless-ts/libc';
-import { installFilter, type PreparedFilter, prepareFilter } from '@rootless-ts/seccomp';
+import {
+  installFilter,
+  type PreparedFilter,
+  prepareFilter,
+  releaseFilter,
+} from '@rootless-ts/seccomp';
 import type { ChildContext } from './child.js';
 import { lockUser } from './child.js';
 import type { LaunchSeccompFilter } from './containment.js';
@@ -24,6 +29,11 @@ export function prepareFilters(filters: readonly LaunchSeccompFilter[] | undefin
     prepared: prepareFilter(Buffer.from(f.bpf, 'base64')),
     flags: f.flags,
   }));
+}
+
+/** In the launcher, once the clone child has exec'd or exited: the filters' memory unmapped. */
+export function releaseFilters(filters: readonly ChildFilter[]): void {
+  for (const f of filters) releaseFilter(f.prepared);
 }
 
 /**

@@ -76,6 +76,8 @@ export class Inbox {
 export class ParentEnd {
   /** Set once the parent kills the launcher itself: its exit is then no failure. */
   launcherExitExpected = false;
+  /** Set when the launcher or child sent an error (it then gives up by itself). */
+  errorReported = false;
 
   constructor(readonly inbox: Inbox) {}
 
@@ -95,6 +97,23 @@ export class ParentEnd {
     await this.expect('exec', ms, 'the exec to be confirmed', 'eof');
   }
 
+  /**
+   * After an error was reported: whether the channel ends (every copy closed: the child has
+   * exited and a pooled launcher's clone has returned) within `ms`, the launcher alive.
+   */
+  async waitClosed(ms: number): Promise<boolean> {
+    for (;;) {
+      let e: InboxEvent;
+      try {
+        e = await this.inbox.next('exec', ms, 'the channel to close');
+      } catch {
+        return false;
+      }
+      if (e.t === 'eof') return true;
+      if (e.t === 'launcher-exit') return false;
+    }
+  }
+
   private async expect(
     step: 'handshake' | 'setup' | 'exec',
     ms: number,
@@ -109,7 +128,10 @@ export class ParentEnd {
       const next = await this.inbox.next(step, 500, what).catch(() => e);
       if (next.t === 'launcher-exit') e = next;
     }
-    if (e.t === 'error') throw new SpawnError(e.error);
+    if (e.t === 'error') {
+      this.errorReported = true;
+      throw new SpawnError(e.error);
+    }
     if (e.t === 'launcher-exit') {
       throw new SpawnError({
         step: 'launcher',

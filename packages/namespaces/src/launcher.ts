@@ -1,19 +1,22 @@
 /**
- * The launcher: a disposable Node process (a Node process cannot unshare a
- * user namespace: it always runs several threads). It reads the config from the channel,
- * imports the setup hooks, and clones the container child with CLONE_PARENT | CLONE_VM |
- * CLONE_VFORK and the namespace flags. The child runs JavaScript in this process's memory while
- * this thread waits; the parent kills this process before the child executes its program, since
- * resuming here after that would corrupt V8's state (the callback's V8 and N-API
- * scopes are still open: Node aborts).
+ * The launcher: a Node process that starts containers (a Node process cannot unshare a user
+ * namespace: it always runs several threads). It reads the config from the channel, imports the
+ * setup hooks, and clones the container child with CLONE_PARENT | CLONE_VM | CLONE_VFORK and the
+ * namespace flags (libc.cloneThenExec). The child runs JavaScript in this process's memory while
+ * this thread waits, and executes the program only once that JavaScript has returned: this
+ * process's V8 state is then sound, and it may clone again.
  *
  * Usage: node --single-threaded launcher.cjs CHANNEL_FD (the build bundles it into one CommonJS
- * file; an ESM build of it works the same)
+ * file; an ESM build of it works the same). Started for one spawn, it is killed by the parent
+ * before the exec.
  *
- * Pooled (pre-started, see pool.ts): node --single-threaded launcher.cjs 3 --pooled PARENT_PID,
- * with /dev/null as 0-2, the channel as 3 and the fd channel as 4. It says it is warm and waits;
- * once taken, it receives the program's descriptors over the fd channel, and its clone child
- * moves them (and the channels) into the layout a launcher started for the spawn has.
+ * Pooled (pool.ts): node --single-threaded launcher.cjs 3 --pooled PARENT_PID, with /dev/null as
+ * 0-2, the control channel as 3 and its fd channel as 4. It serves spawn after spawn, one at a
+ * time: it says it is warm and waits; a spawn sends it, over the fd channel, the program's
+ * descriptors followed by that spawn's own channel and fd channel, and the rest of the handshake
+ * runs on that channel. Its clone child moves them into the layout a launcher started for the
+ * spawn has. Once the child has exec'd (or given up), the launcher closes what it received and
+ * says it is warm again.
  */
 import { fstatSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,11 +24,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
-import { type ChildFilter, prepareFilters } from './containment-ops.js';
+import { type ChildFilter, prepareFilters, releaseFilters } from './containment-ops.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
 import { FD_CHUNK, type LaunchConfig, type SetupHookSpec } from './protocol.js';
-import { runChild } from './steps.js';
+import { reportExecFailure, runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
 
 async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
@@ -57,17 +60,18 @@ async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
 
 /**
  * A pooled launcher, warm: dies with the thread that started it, says it is warm and waits to
- * be taken; returns the program's descriptors then, or null when the parent is gone.
+ * be taken; returns what the spawn sent (the program's descriptors, then the spawn's channel
+ * and fd channel), or null when the parent is gone.
  */
-function waitToBeTaken(channel: SyncChannel, fdChannel: number, parent: number): number[] | null {
+function waitToBeTaken(control: SyncChannel, fdChannel: number, parent: number): number[] | null {
   // Idle, it would also see EOF when the parent dies; this also covers a parent that dies while
   // it clones (a worker_thread's end counts as the parent's death: the README's caveat).
   libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
   if (libc.getppid() !== parent) return null;
-  channel.reportWarm();
+  control.reportWarm();
   let count: number;
   try {
-    count = channel.waitFds();
+    count = control.waitFds();
   } catch {
     return null;
   }
@@ -116,14 +120,48 @@ function placeFds(
   }
 }
 
-async function main(): Promise<number> {
-  const channelFd = Number(process.argv[2]);
-  const channel = new SyncChannel(channelFd);
-  let received: number[] | null = null;
-  if (process.argv[3] === '--pooled') {
-    received = waitToBeTaken(channel, channelFd + 1, Number(process.argv[4]));
-    if (!received) return 2;
+/**
+ * libc.childStackTop, with this memory made dumpable for the moment it reads
+ * /proc/thread-self/syscall (which a non-dumpable process may not open): a pooled launcher is
+ * non-dumpable (see serve), and so may be one whose child changed its credentials (the flag
+ * belongs to the memory they share). Only this read needs it, while no child runs.
+ */
+function stackTop(): bigint {
+  const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
+  if (dumpable === 1) return libc.childStackTop();
+  libc.prctl(PR.PR_SET_DUMPABLE, 1);
+  try {
+    return libc.childStackTop();
+  } finally {
+    libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
   }
+}
+
+/** Setup hooks by module and export: a pooled launcher imports each once, for every spawn. */
+const hookCache = new Map<string, Promise<SetupHook>>();
+
+function cachedHook(spec: SetupHookSpec): Promise<SetupHook> {
+  const key = JSON.stringify([spec.module, spec.export ?? null]);
+  let hook = hookCache.get(key);
+  if (!hook) {
+    hook = loadHook(spec);
+    // A failed import is tried again by the next spawn.
+    hook.catch(() => hookCache.delete(key));
+    hookCache.set(key, hook);
+  }
+  return hook;
+}
+
+/**
+ * One spawn: the config from `channel`, the hooks, the clone. `received`: for a pooled
+ * launcher, the program's descriptors and the spawn's fd channel (the clone child moves them
+ * into place). Returns the launcher's exit status when it cannot go on, 0 once the child has
+ * exec'd or given up (it reported why).
+ */
+async function launch(
+  channel: SyncChannel,
+  received?: { program: number[]; fdChannel: number },
+): Promise<number> {
   let cfg: LaunchConfig;
   try {
     cfg = channel.waitConfig();
@@ -131,29 +169,34 @@ async function main(): Promise<number> {
     channel.reportError(serializeError('launcher', e));
     return 2;
   }
-  if (received && received.length !== cfg.keepFds) {
+  if (received && received.program.length !== cfg.keepFds) {
     channel.reportError({
       step: 'launcher',
-      message: `received ${received.length} descriptors for the program, not ${cfg.keepFds}`,
+      message: `received ${received.program.length} descriptors for the program, not ${cfg.keepFds}`,
     });
-    return 1;
+    return 2;
   }
   // The clone child's first act, for a pooled launcher: its descriptors into place.
-  const inChild = (run: (channel: SyncChannel) => number, join?: JoinFds) => () => {
-    const placed = received
-      ? placeFds(received, channel, channelFd + 1, cfg.keepFds, join)
-      : channel;
-    return placed ? run(placed) : 1;
-  };
+  const inChild =
+    (
+      run: (channel: SyncChannel, child: libc.CloneExecChild) => number | libc.PreparedExec,
+      join?: JoinFds,
+    ) =>
+    (child: libc.CloneExecChild) => {
+      const placed = received
+        ? placeFds(received.program, channel, received.fdChannel, cfg.keepFds, join)
+        : channel;
+      return placed ? run(placed, child) : 1;
+    };
   let hooks: SetupHook[];
   try {
-    hooks = await Promise.all(cfg.setup.map(loadHook));
+    hooks = await Promise.all(cfg.setup.map(cachedHook));
   } catch (e) {
     channel.reportError(serializeError('setup', e));
     return 1;
   }
   // The seccomp filters into native memory the clone child shares: it installs each with one
-  // system call, last before execve.
+  // system call, last before execve. Unmapped once it is done (a pooled launcher lives on).
   let filters: ChildFilter[];
   try {
     filters = prepareFilters(cfg.seccomp);
@@ -168,25 +211,93 @@ async function main(): Promise<number> {
   // one (the launcher runs with --expose-gc for this).
   (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc?.({ type: 'minor' });
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
+  const onExecFailure = reportExecFailure;
+  const restore = snapshotProcessState();
   try {
     if (cfg.join) {
       const join = openJoinFds(cfg.join);
-      libc.clone(
-        inChild((ch) => runJoiner(cfg, hooks, ch, join, filters), join),
+      libc.cloneThenExec(
+        inChild((ch, child) => runJoiner(cfg, hooks, ch, child, join, filters), join),
         flags,
+        { onExecFailure, stackTop: stackTop() },
       );
     } else {
-      libc.clone(
-        inChild((ch) => runChild(cfg, hooks, ch, undefined, filters)),
+      libc.cloneThenExec(
+        inChild((ch, child) => runChild(cfg, hooks, ch, child, undefined, filters)),
         flags | cloneFlags(cfg.namespaces),
+        { onExecFailure, stackTop: stackTop() },
       );
     }
   } catch (e) {
     channel.reportError(serializeError(cfg.join ? 'join' : 'clone', e));
     return 1;
+  } finally {
+    releaseFilters(filters);
+    restore();
   }
-  // Reached only when the child gave up before exec (it reported why).
   return 0;
+}
+
+/**
+ * What a setup hook may change in the child that lands in this process's memory, not only the
+ * child's: the environment (Node's process.env writes the C library's environ, in the shared
+ * memory) and Node's cached working directory (process.chdir in the child moves the child
+ * alone: no CLONE_FS). Returns the function that puts both back after the clone, so that the
+ * next spawn of a pooled launcher starts from the same state.
+ */
+function snapshotProcessState(): () => void {
+  const env = { ...process.env };
+  const cwd = process.cwd();
+  return () => {
+    for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+    for (const [key, value] of Object.entries(env)) {
+      if (process.env[key] !== value) process.env[key] = value;
+    }
+    if (process.cwd() !== cwd) process.chdir(cwd);
+  };
+}
+
+/** A pooled launcher: spawn after spawn until the parent is gone or a spawn went wrong here. */
+async function serve(controlFd: number, parent: number): Promise<number> {
+  // Non-dumpable for its whole life: it lives on beside the containers it starts, in the host's
+  // namespaces, as the same user that root inside is mapped to. Dumpable, a program in a
+  // container sharing the host's pid namespace could open its /proc files (its descriptors:
+  // the control channel) or ptrace it, and through it start the next container as it likes, or
+  // act outside every namespace. Its clone children share the flag (it belongs to the memory)
+  // until they exec, as runc's init is non-dumpable.
+  libc.prctl(PR.PR_SET_DUMPABLE, 0);
+  const control = new SyncChannel(controlFd);
+  for (;;) {
+    const received = waitToBeTaken(control, controlFd + 1, parent);
+    if (!received) return 2;
+    if (received.length < 2) {
+      for (const fd of received) libc.close(fd);
+      return 2;
+    }
+    const [channelFd, fdChannel] = received.slice(-2) as [number, number];
+    let status: number;
+    try {
+      status = await launch(new SyncChannel(channelFd), {
+        program: received.slice(0, -2),
+        fdChannel,
+      });
+    } finally {
+      // The child has its copies (or is gone): ours would keep the spawn's channel open, and
+      // its end is what tells the parent the exec happened. The channel last: once the parent
+      // sees its end, this launcher holds nothing of the spawn.
+      for (const fd of received) if (fd !== channelFd) libc.close(fd);
+      libc.close(channelFd);
+    }
+    // A spawn that failed here (its error sent) leaves the launcher sound; a broken channel
+    // (status 2) does not.
+    if (status === 2) return status;
+  }
+}
+
+async function main(): Promise<number> {
+  const channelFd = Number(process.argv[2]);
+  if (process.argv[3] === '--pooled') return serve(channelFd, Number(process.argv[4]));
+  return launch(new SyncChannel(channelFd));
 }
 
 /**
@@ -239,13 +350,14 @@ function runJoiner(
   cfg: LaunchConfig,
   hooks: SetupHook[],
   channel: SyncChannel,
+  child: libc.CloneExecChild,
   join: JoinFds,
   filters: ChildFilter[],
-): number {
+): number | libc.PreparedExec {
   try {
     for (const ns of join.early) libc.setns(ns.fd, ns.flag);
     if (!join.early.some((ns) => ns.kind === 'pid'))
-      return runChild(cfg, hooks, channel, join, filters);
+      return runChild(cfg, hooks, channel, child, join, filters);
     const intermediate = Number(readlinkSync('/proc/self'));
     const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
     // The child appears in the container's pid namespace while it still runs on the launcher's
@@ -253,12 +365,16 @@ function runJoiner(
     // non-dumpable memory (the flag belongs to the memory, shared by the launcher, this process
     // and the child) keeps /proc/<pid>/mem, fd, environ… out of the container's reach until the
     // exec resets it for the program (runc's CVE-2016-9962). The stack top is found first: it
-    // reads /proc/thread-self/syscall, which a non-dumpable process may not open.
-    const stackTop = libc.childStackTop();
+    // reads /proc/thread-self/syscall (dumpable for that moment: this process is not in the
+    // container's pid namespace, only its children will be). The launcher is not used again
+    // after this: the parent kills it before the exec.
+    const top = stackTop();
     libc.prctl(PR.PR_SET_DUMPABLE, 0);
-    libc.clone(() => runChild(cfg, hooks, channel, { ...join, intermediate }, filters), flags, {
-      stackTop,
-    });
+    libc.cloneThenExec(
+      (inner) => runChild(cfg, hooks, channel, inner, { ...join, intermediate }, filters),
+      flags,
+      { stackTop: top, onExecFailure: reportExecFailure },
+    );
     return 0;
   } catch (e) {
     channel.reportError(serializeError('join', e));

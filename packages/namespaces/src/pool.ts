@@ -15,35 +15,45 @@ export interface LauncherPoolOptions {
 }
 
 /**
- * Launchers started ahead of time, so that a spawn does not wait for Node's start-up. They do
- * not keep the event loop alive and die with the thread that created them.
+ * Launchers started ahead of time, each serving spawn after spawn (one at a time), so that a
+ * spawn neither waits for Node's start-up nor costs a Node process of its own. They do not keep
+ * the event loop alive and die with the thread that created them.
  */
 export interface LauncherPool {
   readonly size: number;
   /** The Node binary its launchers run: a spawn asking for another one does not take from it. */
   readonly nodePath: string;
   /**
-   * Hands over a started launcher (warm if there is one), now the caller's; undefined when
-   * there is none. A spawn calls it once per try.
+   * Hands over an idle launcher (warm if there is one), now the caller's until it gives it back
+   * (release) or kills it; undefined when none is idle.
    */
   take(): PooledLauncher | undefined;
+  /**
+   * An idle launcher, waiting for one to be given back while all `size` are busy; undefined
+   * once the pool is closed. A spawn calls it once per try.
+   */
+  acquire(): Promise<PooledLauncher | undefined>;
+  /**
+   * Gives a launcher back, once the spawn it served has exec'd its program: it takes the next
+   * spawn. A launcher that was killed instead is replaced.
+   */
+  release(launcher: PooledLauncher): void;
   /** Starts launchers up to `size`; resolves once each has loaded its modules (or died). */
   ready(): Promise<void>;
-  /** Kills the waiting launchers and resolves once they are gone. Spawns after this start their own. */
+  /** Kills the idle launchers (a busy one once it is given back) and resolves once they are gone. Spawns after this start their own. */
   close(): Promise<void>;
 }
 
 /** A pre-started launcher, as a spawn takes it over. */
 export interface PooledLauncher extends LauncherChannels {
   process: ChildProcess;
-  /** What it has said so far (that it is warm), and any start of what follows. */
-  decoder: LineDecoder;
 }
 
 interface Member extends PooledLauncher {
   warm: boolean;
+  busy: boolean;
   gone: Promise<void>;
-  detach(): void;
+  decoder: LineDecoder;
 }
 
 /** Starts a pool of launchers (`size` of them, in the background). */
@@ -54,9 +64,13 @@ export function createLauncherPool(options: LauncherPoolOptions = {}): LauncherP
 export class Pool implements LauncherPool {
   readonly size: number;
   readonly nodePath: string;
+  /** Every launcher of the pool, idle or busy. */
   private readonly members: Member[] = [];
   private closed = false;
+  /** ready() callers, waiting for every launcher to be warm. */
   private readonly waiters: Array<() => void> = [];
+  /** acquire() callers, waiting for a launcher to be given back (or replaced). */
+  private readonly borrowers: Array<(m: PooledLauncher | undefined) => void> = [];
   private refill: NodeJS.Immediate | undefined;
 
   constructor(options: LauncherPoolOptions) {
@@ -68,33 +82,42 @@ export class Pool implements LauncherPool {
     this.fill();
   }
 
-  /**
-   * A started launcher, warm if there is one (else the one started first), now the caller's;
-   * undefined when the pool is empty. A replacement is started right after.
-   */
   take(): PooledLauncher | undefined {
     if (this.closed) return undefined;
-    if (!this.refill) {
-      this.refill = setImmediate(() => {
-        this.refill = undefined;
-        this.fill();
-      });
-      this.refill.unref();
-    }
-    const warm = this.members.findIndex((m) => m.warm);
-    const i = warm >= 0 ? warm : this.members.length > 0 ? 0 : -1;
-    if (i < 0) return undefined;
-    const [m] = this.members.splice(i, 1);
-    m!.detach();
-    m!.process.ref();
-    m!.channel.ref();
+    const idle = this.members.filter((m) => !m.busy);
+    // Warm if there is one, else the one started first.
+    const m = idle.find((x) => x.warm) ?? idle[0];
+    if (!m) return undefined;
+    m.busy = true;
+    // It says it is warm again once it has closed what this spawn sends it (which may come
+    // before or after the spawn gives it back).
+    m.warm = false;
+    m.process.ref();
+    m.channel.ref();
     this.notify();
-    return {
-      process: m!.process,
-      channel: m!.channel,
-      fdChannel: m!.fdChannel,
-      decoder: m!.decoder,
-    };
+    return m;
+  }
+
+  acquire(): Promise<PooledLauncher | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    this.fill();
+    const m = this.take();
+    if (m || this.members.length === 0) return Promise.resolve(m);
+    return new Promise((resolve) => this.borrowers.push(resolve));
+  }
+
+  release(launcher: PooledLauncher): void {
+    const m = this.members.find((x) => x === launcher);
+    if (!m?.busy) return;
+    m.busy = false;
+    m.process.unref();
+    m.channel.unref();
+    if (this.closed) {
+      this.members.splice(this.members.indexOf(m), 1);
+      this.dispose(m);
+      return;
+    }
+    this.lend();
   }
 
   ready(): Promise<void> {
@@ -113,22 +136,44 @@ export class Pool implements LauncherPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.refill) clearImmediate(this.refill);
-    const members = this.members.splice(0);
-    for (const m of members) {
+    for (const b of this.borrowers.splice(0)) b(undefined);
+    const idle = this.members.filter((m) => !m.busy);
+    for (const m of idle) {
+      this.members.splice(this.members.indexOf(m), 1);
       m.process.ref();
       this.dispose(m);
     }
     this.notify();
-    await Promise.all(members.map((m) => m.gone));
+    await Promise.all(idle.map((m) => m.gone));
+  }
+
+  /** Hands idle launchers to the spawns waiting in acquire(). */
+  private lend(): void {
+    while (this.borrowers.length > 0) {
+      const m = this.take();
+      if (!m) return;
+      this.borrowers.shift()!(m);
+    }
   }
 
   private settled(): boolean {
-    return this.closed || this.members.every((m) => m.warm);
+    return this.closed || this.members.every((m) => m.warm || m.busy);
   }
 
   private notify(): void {
     if (!this.settled()) return;
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Replaces launchers that died (in the background: not on the event loop turn that noticed). */
+  private scheduleFill(): void {
+    if (this.refill || this.closed) return;
+    this.refill = setImmediate(() => {
+      this.refill = undefined;
+      this.fill();
+      this.lend();
+    });
+    this.refill.unref();
   }
 
   private fill(): void {
@@ -142,11 +187,9 @@ export class Pool implements LauncherPool {
   private start(): Member | undefined {
     let script: string;
     try {
-      // The ESM launcher: with the CommonJS bundle, a pooled launcher's clone child aborted
-      // (SIGSEGV status, abort() in libc) when the program had an extra descriptor, in the
-      // end-to-end tests only; not understood yet. Pooled launchers start ahead of time, so
-      // their start-up cost is off the spawn's path anyway.
-      script = launcherPath('esm');
+      // The CommonJS bundle, as for a launcher started for a spawn (an abort that once kept
+      // pooled launchers on the ESM build came with an execve inside the clone callback).
+      script = launcherPath();
     } catch {
       return undefined;
     }
@@ -180,15 +223,10 @@ export class Pool implements LauncherPool {
       fdChannel: fdMine,
       decoder: new LineDecoder(),
       warm: false,
+      busy: false,
       gone,
-      detach: () => {
-        channel.off('data', onData);
-        channel.off('end', onGone);
-        channel.off('error', onGone);
-        child.off('exit', onGone);
-        child.off('error', onGone);
-      },
     };
+    // What it says on the control channel: that it is warm, after start-up and after each spawn.
     const onData = (chunk: string) => {
       try {
         for (const msg of m.decoder.push(chunk)) {
@@ -199,13 +237,15 @@ export class Pool implements LauncherPool {
       }
       this.notify();
     };
-    // Dead while waiting (or its channel closed): dropped, replaced at the next spawn.
+    // Dead (killed by a spawn that failed, or by itself) or its channel closed: dropped and
+    // replaced.
     const onGone = () => {
       const i = this.members.indexOf(m);
       if (i < 0) return;
       this.members.splice(i, 1);
       this.dispose(m);
       this.notify();
+      this.scheduleFill();
     };
     channel.on('data', onData);
     channel.on('end', onGone);
@@ -215,7 +255,7 @@ export class Pool implements LauncherPool {
     return m;
   }
 
-  /** Kills a launcher no spawn has taken and closes our ends of its channels. */
+  /** Kills a launcher and closes our ends of its channels. */
   private dispose(m: Member): void {
     if (m.process.exitCode === null && m.process.signalCode === null) m.process.kill('SIGKILL');
     m.channel.destroy();

@@ -5,19 +5,25 @@ import { isSpawnStep } from './step-names.js';
 
 /**
  * The handshake between the parent (library process), the launcher and the container child,
- * as newline-delimited JSON over one socketpair. One named wait per transition (channel.ts):
+ * as newline-delimited JSON over one socketpair per spawn (a pooled launcher also has a control
+ * channel of its own, for warm and fds). One named wait per transition (sync-channel.ts):
  *
- *   launcher → parent   : warm (a pooled launcher only: started, modules loaded, waiting)
- *   parent   → launcher : fds (a pooled launcher only: the program's descriptors 0..count-1
- *                         were sent on the fd channel with SCM_RIGHTS, in order)
+ *   launcher → parent   : warm (a pooled launcher only, on its control channel: started,
+ *                         modules loaded, waiting; again after each spawn it served)
+ *   parent   → launcher : fds (a pooled launcher only, on its control channel: the program's
+ *                         descriptors, then the spawn's channel and fd channel, count in all,
+ *                         were sent on the control fd channel with SCM_RIGHTS, in order)
  *   parent   → launcher : config
  *   child    → parent   : pid (its host pid; with enter() into a pid namespace, also the host
  *                         pid of the intermediate process that cloned it)
  *   parent   → child    : mapped (after writing uid_map/gid_map, or at once without a mapping)
  *   child    → parent   : ready (set up, final credentials taken)
- *   parent              : kills the launcher, waits until it is gone
+ *   parent              : kills a launcher started for the spawn (not a pooled one), waits
+ *                         until it is gone
  *   parent   → child    : exec
- *   child               : execve; the channel is close-on-exec, so EOF confirms the exec
+ *   child               : returns the prepared execve, which runs after the return; the
+ *                         channel is close-on-exec and a pooled launcher closes its copy once
+ *                         its clone has returned, so EOF confirms the exec
  *   any      → parent   : error (then the sender exits)
  *
  * Every message is checked when it is decoded (decodeToChild, decodeToParent): a malformed one

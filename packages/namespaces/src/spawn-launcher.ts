@@ -7,6 +7,8 @@ import { watchExit } from './reaper.js';
 export interface LauncherProcess {
   // biome-ignore lint/suspicious/noExplicitAny: the shape of EventEmitter's (and ChildProcess's) once.
   once(event: string, listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as once.
+  off?(event: string, listener: (...args: any[]) => void): unknown;
   kill(signal?: NodeJS.Signals | number): boolean;
 }
 

@@ -22,13 +22,7 @@ import {
   startPlannedNetwork,
 } from './network.js';
 import type { LauncherPool, PooledLauncher } from './pool.js';
-import {
-  encode,
-  type LaunchConfig,
-  type LineDecoder,
-  type SetupHookSpec,
-  type ToChild,
-} from './protocol.js';
+import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
@@ -112,8 +106,10 @@ export interface SpawnOptions {
   /** The Node binary that runs the launcher (default: this one). */
   nodePath?: string;
   /**
-   * Take a pre-started launcher from this pool (createLauncherPool) rather than wait for a new
-   * one to start; without an idle one (or with another `nodePath`), one is started as without.
+   * Borrow a launcher from this pool (createLauncherPool) rather than start one: it serves
+   * this spawn and is given back once the program runs. While all of the pool's launchers are
+   * busy, the spawn waits for one; with another `nodePath`, or a closed pool, one is started
+   * as without.
    */
   pool?: LauncherPool;
   /**
@@ -222,7 +218,9 @@ function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () 
   }
   if (
     options.pool !== undefined &&
-    (typeof options.pool !== 'object' || typeof options.pool?.take !== 'function')
+    (typeof options.pool !== 'object' ||
+      typeof options.pool?.acquire !== 'function' ||
+      typeof options.pool?.release !== 'function')
   )
     throw fail('pool must be a LauncherPool (createLauncherPool makes one)');
   const keepFds = 3 + extra.length;
@@ -361,29 +359,35 @@ async function start(
       );
     }
   }
-  const { plumbing, launcher, decoder } = startLauncher(cfg, options, stdio);
-  const pooled = decoder !== undefined;
+  const { plumbing, launcher, pooled } = await startLauncher(cfg, options, stdio);
+  // A pooled launcher serves the next spawn once this one's program has been executed; one
+  // that entered a process's namespaces made its memory non-dumpable and is not used again.
+  const reusable = pooled !== undefined && cfg.join === undefined;
   plumbing.closeTheirs();
   const channel = plumbing.channel;
-  const inbox = new Inbox(channel, decoder);
+  const inbox = new Inbox(channel);
   const parent = new ParentEnd(inbox);
+  let launcherGoneNow: () => void = () => {};
   const launcherGone = new Promise<void>((resolve) => {
-    launcher.once('exit', (code, signal) => {
-      if (!parent.launcherExitExpected) inbox.push({ t: 'launcher-exit', code, signal });
-      resolve();
-    });
-    launcher.once('error', (err) => {
-      inbox.push({
-        t: 'error',
-        error: {
-          step: 'launcher',
-          message: `cannot start the launcher: ${err.message}`,
-          ...libc.errnoFields(err),
-        },
-      });
-      resolve();
-    });
+    launcherGoneNow = resolve;
   });
+  const onLauncherExit = (code: number | null, signal: string | null) => {
+    if (!parent.launcherExitExpected) inbox.push({ t: 'launcher-exit', code, signal });
+    launcherGoneNow();
+  };
+  const onLauncherError = (err: Error) => {
+    inbox.push({
+      t: 'error',
+      error: {
+        step: 'launcher',
+        message: `cannot start the launcher: ${err.message}`,
+        ...libc.errnoFields(err),
+      },
+    });
+    launcherGoneNow();
+  };
+  launcher.once('exit', onLauncherExit);
+  launcher.once('error', onLauncherError);
   const send = (m: ToChild) => channel.write(encode(m));
   const receivedFds: number[] = [];
   let pid = 0;
@@ -405,7 +409,6 @@ async function start(
   try {
     // The seccomp programs, compiled while the launcher starts (a pooled one is waiting).
     compile();
-    if (pooled) send({ t: 'fds', count: cfg.keepFds });
     send({ t: 'config', config: cfg });
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
     exit = watchExit(pid);
@@ -441,12 +444,33 @@ async function start(
       if (!started.ok) throw spawnError('sidecar', started.error);
     }
     receivedFds.push(...plumbing.receiveFds());
-    // The launcher must be gone before the child executes: resuming after the child's exec
-    // would corrupt its V8 state.
-    await killHelpers();
+    // A launcher started for this spawn (or one that entered a pid namespace through an
+    // intermediate process) is not needed any more: killed before the exec, so that it never
+    // outlives the spawn. A pooled one lives on: its clone returns once the child has exec'd.
+    if (!reusable) await killHelpers();
     send({ t: 'exec' });
+    // The channel's end: the child's copy was close-on-exec, and a pooled launcher closes its
+    // own once its clone has returned, so the exec happened (a failed execve sends its error).
     await parent.waitExecConfirmed(timeoutMs);
+    if (pooled && reusable) {
+      launcher.off?.('exit', onLauncherExit);
+      launcher.off?.('error', onLauncherError);
+      options.pool?.release(pooled);
+    }
   } catch (e) {
+    // A pooled launcher whose child gave up by itself (it sent its error: its function then
+    // returned, and the launcher's clone with it) is sound: once the launcher has closed its
+    // copy of the channel, the child has exited and the launcher goes back to the pool.
+    if (pooled && reusable && parent.errorReported && (await parent.waitClosed(timeoutMs))) {
+      await exit;
+      await network?.close();
+      for (const fd of receivedFds.splice(0)) libc.close(fd);
+      plumbing.destroy();
+      launcher.off?.('exit', onLauncherExit);
+      launcher.off?.('error', onLauncherError);
+      options.pool?.release(pooled);
+      throw e;
+    }
     // The launcher first (killHelpers sends its SIGKILL before its first await): killed while
     // it waits in clone(CLONE_VFORK), it never resumes. Killed after the child, it could resume
     // into the child's unfinished callback and abort, printing a V8 assertion on
@@ -471,15 +495,16 @@ async function start(
 }
 
 /**
- * The launcher of a spawn and the pipes and channels between it, us and the program: a
- * pre-started one from the pool when it has one (it is sent the program's descriptors; one that
- * died before we noticed refuses them with EPIPE and the next one is tried), else a new one.
+ * The launcher of a spawn and the pipes and channels between it, us and the program: one of
+ * the pool's when it has one (waiting for one to be given back while all are busy; it is sent
+ * the program's descriptors and the spawn's channels; one that died before we noticed refuses
+ * them with EPIPE and the next one is tried), else a new one.
  */
-function startLauncher(
+async function startLauncher(
   cfg: LaunchConfig,
   options: SpawnOptions | EnterOptions,
   stdio: [StdioSpec, StdioSpec, StdioSpec],
-): { plumbing: Plumbing; launcher: LauncherProcess; decoder?: LineDecoder } {
+): Promise<{ plumbing: Plumbing; launcher: LauncherProcess; pooled?: PooledLauncher }> {
   const script = launcherPath();
   const extraFds = options.extraFds ?? [];
   const pool =
@@ -488,21 +513,21 @@ function startLauncher(
       ? options.pool
       : undefined;
   for (let tries = pool ? pool.size + 1 : 0; tries > 0; tries--) {
-    const taken: PooledLauncher | undefined = pool?.take();
+    const taken: PooledLauncher | undefined = await pool?.acquire();
     if (!taken) break;
     let plumbing: Plumbing | undefined;
     try {
       plumbing = new Plumbing(stdio, extraFds, taken);
-      plumbing.sendProgramFds();
-      return { plumbing, launcher: taken.process, decoder: taken.decoder };
+      const count = plumbing.sendProgramFds();
+      taken.channel.write(encode({ t: 'fds', count }));
+      return { plumbing, launcher: taken.process, pooled: taken };
     } catch (e) {
+      // Killed: the pool notices and starts a replacement.
       taken.process.on('error', () => {});
       taken.process.kill('SIGKILL');
       if (plumbing) plumbing.destroy();
       else {
         // No pipes could be made (EMFILE…): not the launcher's fault, nor would another help.
-        taken.channel.destroy();
-        libc.close(taken.fdChannel);
         throw spawnError('launcher', e);
       }
     }

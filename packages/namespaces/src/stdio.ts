@@ -29,6 +29,8 @@ export class Plumbing {
   readonly channel: Socket;
   /** Our end of the socketpair setup hooks send descriptors over (not read by libuv: SCM_RIGHTS). */
   private fdChannel: number;
+  /** A pooled launcher's fd channel, over which the descriptors above are sent (not ours to close). */
+  private launcherFdChannel = -1;
   /** Our copies of the launcher's ends: closed once the launcher has been started. */
   private readonly theirs: number[] = [];
 
@@ -53,6 +55,17 @@ export class Plumbing {
     this.stderr = ends[2]!.ours;
     this.launcherStdio = [...ends.map((e) => e.theirs), ...extraFds];
     this.programFds = [];
+    // The spawn's own channel and fd channel, also with a pooled launcher (which serves spawn
+    // after spawn): the end of this channel is what confirms the exec.
+    const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
+    this.theirs.push(theirs);
+    this.channel = new Socket({ fd: mine, readable: true, writable: true });
+    // Blocking on the child's side (a hook's sendFd never fails with EAGAIN), non-blocking on
+    // ours (the parent drains it once the child is ready, without waiting).
+    const [fdMine, fdTheirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
+    libc.fcntl(fdMine, F.F_SETFL, libc.fcntl(fdMine, F.F_GETFL) | F.O_NONBLOCK);
+    this.fdChannel = fdMine;
+    this.theirs.push(fdTheirs);
     if (pooled) {
       // What child_process would have given a launcher started for the spawn: our own 0-2
       // for 'inherit', /dev/null for 'ignore'.
@@ -64,30 +77,20 @@ export class Plumbing {
           this.programFds.push(devNull);
         } else this.programFds.push(e.theirs);
       }
-      this.programFds.push(...extraFds);
-      this.channel = pooled.channel;
-      this.fdChannel = pooled.fdChannel;
+      this.programFds.push(...extraFds, theirs, fdTheirs);
+      this.launcherFdChannel = pooled.fdChannel;
       return;
     }
-    const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
-    this.theirs.push(theirs);
-    this.channel = new Socket({ fd: mine, readable: true, writable: true });
-    // Blocking on the child's side (a hook's sendFd never fails with EAGAIN), non-blocking on
-    // ours (the parent drains it once the child is ready, without waiting).
-    const [fdMine, fdTheirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
-    libc.fcntl(fdMine, F.F_SETFL, libc.fcntl(fdMine, F.F_GETFL) | F.O_NONBLOCK);
-    this.fdChannel = fdMine;
-    this.theirs.push(fdTheirs);
     this.launcherStdio.push(theirs, fdTheirs);
   }
 
   /**
-   * Sends a pre-started launcher the program's descriptors (SCM_RIGHTS); returns how many.
-   * Throws (EPIPE) when the launcher is gone.
+   * Sends a pooled launcher the program's descriptors, then the spawn's channel and fd channel
+   * (SCM_RIGHTS); returns how many. Throws (EPIPE) when the launcher is gone.
    */
   sendProgramFds(): number {
     for (let i = 0; i < this.programFds.length; i += FD_CHUNK)
-      libc.sendFds(this.fdChannel, this.programFds.slice(i, i + FD_CHUNK));
+      libc.sendFds(this.launcherFdChannel, this.programFds.slice(i, i + FD_CHUNK));
     return this.programFds.length;
   }
 

@@ -18,6 +18,7 @@
  * are marked as such; their operations are in containment-ops.ts.
  */
 
+import type * as libc from '@rootless-ts/libc';
 import type { ChildContext, JoinFds, SetupHook } from './child.js';
 import * as ops from './child.js';
 import type { ChildFilter } from './containment-ops.js';
@@ -132,9 +133,9 @@ export const CHILD_STEPS: readonly ChildStep[] = [
     when: (c) => c.cfg.noNewPrivileges,
     run: ops.setNoNewPrivs,
   },
-  // Tell the parent; it kills the launcher (whose memory this child still runs on), then says exec.
+  // Tell the parent (which drains the descriptors the hooks sent); it says exec.
   { name: 'ready', run: ops.waitExec },
-  // setsid and the terminal, descriptors into place, signals to default.
+  // setsid and the terminal, descriptors into place, signals to default, the execve prepared.
   { name: 'prepare-exec', run: ops.prepareExec },
   // -- containment (seccomp) --
   // The filters, last before execve (after no_new_privs, which lets the kernel take them from
@@ -145,14 +146,15 @@ export const CHILD_STEPS: readonly ChildStep[] = [
     run: containment.installSeccomp,
   },
   // -- end of containment --
+  // The prepared execve runs once these steps (and the clone child's function) have returned.
   { name: 'exec', run: ops.execProgram, status: ops.execStatus },
 ];
 
 /**
- * Runs the rows in order. Returns the child's exit status when a row failed (the undos have
- * run and the error was sent); never returns after a successful exec.
+ * Runs the rows in order. Returns the prepared execve when all went well, else the child's exit
+ * status (a row failed: the undos have run and the error was sent).
  */
-export function runSteps(steps: readonly ChildStep[], c: ChildContext): number {
+export function runSteps(steps: readonly ChildStep[], c: ChildContext): number | libc.PreparedExec {
   const undos: Array<{ step: ChildStepName; undo: Undo }> = [];
   let current: ChildStepName = steps[0]?.name ?? 'identity';
   c.defer = (undo) => undos.push({ step: current, undo });
@@ -170,22 +172,32 @@ export function runSteps(steps: readonly ChildStep[], c: ChildContext): number {
     }
     if (step.pointOfNoReturn) undos.length = 0;
   }
-  return 1;
+  return c.exec ?? 1;
 }
 
+/** The context of the clone child running the steps now (the memory is shared with it). */
+let running: ChildContext | undefined;
+
 /**
- * Runs in the clone child (PID 1 of the new pid namespace), in the launcher's memory, until the
- * program is executed. Returns the child's exit status when it gives up; never returns after a
- * successful execve.
+ * Runs in the clone child (PID 1 of the new pid namespace), in the launcher's memory, as the
+ * function of libc.cloneThenExec: returns the prepared execve (which runs once this has
+ * returned), or the child's exit status when it gives up.
  */
 export function runChild(
   cfg: LaunchConfig,
   hooks: readonly SetupHook[],
   channel: SyncChannel,
+  child: libc.CloneExecChild,
   join?: JoinFds,
   filters: readonly ChildFilter[] = [],
-): number {
-  return runSteps(CHILD_STEPS, ops.newContext(cfg, hooks, channel, join, filters));
+): number | libc.PreparedExec {
+  running = ops.newContext(cfg, hooks, channel, join, filters, child);
+  return runSteps(CHILD_STEPS, running);
+}
+
+/** cloneThenExec's onExecFailure for runChild: the error (with errno) to the parent; the status. */
+export function reportExecFailure(errno: number): number {
+  return running ? ops.reportExecFailure(running, errno) : ops.EXIT_CANNOT_EXECUTE;
 }
 
 export type { ChildStepName };

@@ -12,6 +12,8 @@ export interface SpawnOutcome {
   received?: string[];
   /** With `pool`: whether a pre-started launcher was taken. */
   usedPool?: boolean;
+  /** With `pool`: whether its launchers after the spawn are the same processes. */
+  pooledAfter?: 'same' | 'replaced';
   status?: { code: number | null; signal: string | null };
   error?: {
     name: string;

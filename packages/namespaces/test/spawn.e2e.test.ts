@@ -552,6 +552,8 @@ describe('through a launcher pool', () => {
     });
     expect(out.error).toBeUndefined();
     expect(out.usedPool).toBe(true);
+    // Given back after the exec: the same launcher waits for the next spawn.
+    expect(out.pooledAfter).toBe('same');
     expect(JSON.parse(out.stderr.trim()).capEff).toBe('000001ffffffffff');
     expect(out.received).toEqual([readFileSync('/etc/hostname', 'utf8')]);
   });
@@ -561,9 +563,10 @@ describe('through a launcher pool', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.sequential).toEqual(Array(50).fill(0));
-    // Each one was given a warm launcher (the pool was waited for in between).
-    expect(out.used).toBe(50);
+    // The pool's two launchers served all 50 and are still the same processes.
+    expect(out.reused).toBe(50);
     expect(out.concurrent).toEqual(Array.from({ length: 6 }, (_, i) => [i, `${i}\n`]));
+    expect(out.sameAfterConcurrent).toBe(true);
     expect(out.before.pooled).toBe(2);
     // The pool's two launchers are this process's only children, and its only descriptors.
     expect(out.after).toEqual(out.before);

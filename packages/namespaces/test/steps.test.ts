@@ -15,6 +15,8 @@ function fakeContext(): { c: ChildContext; errors: SerializedError[] } {
     [],
     channel as unknown as SyncChannel,
     undefined,
+    [],
+    { prepareExec: (path) => ({ path }) },
   );
   return { c, errors };
 }
@@ -147,6 +149,25 @@ describe('the table of the child steps', () => {
     expect(errors).toEqual([
       { step: 'chdir', message: 'chdir failed', code: 'EACCES', errno: 13, syscall: 'chdir' },
     ]);
+  });
+
+  it('returns the execve that a row prepared when every row went well (it runs after the return)', () => {
+    const { c, errors } = fakeContext();
+    const out = runSteps(
+      [
+        { name: 'identity', run: () => {} },
+        {
+          name: 'prepare-exec',
+          run: (ctx) => {
+            ctx.exec = ctx.child.prepareExec('/bin/true', ['true'], []);
+          },
+        },
+        { name: 'exec', run: () => {} },
+      ],
+      c,
+    );
+    expect(out).toEqual({ path: '/bin/true' });
+    expect(errors).toEqual([]);
   });
 
   it('undoes nothing after the point of no return', () => {

@@ -762,6 +762,7 @@ export const linuxArm64 = {
     SYS_openat2: 437,
     SYS_pidfd_getfd: 438,
     SYS_pidfd_open: 434,
+    SYS_ptrace: 117,
     SYS_pidfd_send_signal: 424,
     SYS_pivot_root: 41,
     SYS_personality: 92,
@@ -1122,6 +1123,23 @@ export const linuxArm64 = {
         fd: { offset: 0, size: 4 },
         events: { offset: 4, size: 2 },
         revents: { offset: 6, size: 2 },
+      },
+    },
+    ucontext_t: {
+      size: 4560,
+      align: 16,
+      fields: {
+        uc_link: { offset: 8, size: 8 },
+        uc_stack: { offset: 16, size: 24 },
+      },
+    },
+    stack_t: {
+      size: 24,
+      align: 8,
+      fields: {
+        ss_sp: { offset: 0, size: 8 },
+        ss_flags: { offset: 8, size: 4 },
+        ss_size: { offset: 16, size: 8 },
       },
     },
     ucred: {
