@@ -10,23 +10,11 @@ export function wantsEarlyLauncher(argv: readonly string[]): boolean {
 
 /**
  * Starts the launcher of the one container this process will run, now, in the background: a
- * pool of one that never refills (taking its launcher closes it). It dies with this process
- * if no spawn takes it (the pool's launchers watch their parent).
+ * pool of one. It dies with this process if nothing uses it (the pool's launchers watch their
+ * parent); the run closes it once its spawn is over (discardEarlyLauncher).
  */
 export function startLauncherEarly(): void {
-  const pool = createLauncherPool({ size: 1 });
-  early = {
-    size: pool.size,
-    nodePath: pool.nodePath,
-    take() {
-      const launcher = pool.take();
-      // Before the refill that take() schedules: this process runs one container.
-      void pool.close();
-      return launcher;
-    },
-    ready: () => pool.ready(),
-    close: () => pool.close(),
-  };
+  early = createLauncherPool({ size: 1 });
 }
 
 /** The launcher started early, for spawn()'s `pool` option; undefined if none was started. */
@@ -34,7 +22,10 @@ export function earlyLauncher(): LauncherPool | undefined {
   return early;
 }
 
-/** Kills the early launcher if no spawn took it (a run that failed before starting anything). */
+/**
+ * Kills the early launcher, idle or given back after the spawn, and stops the pool from starting
+ * another (it replaces a launcher a failed spawn killed): this process runs one container.
+ */
 export async function discardEarlyLauncher(): Promise<void> {
   await early?.close();
 }

@@ -22,7 +22,7 @@ import {
   type SeccompProfile,
   SeccompProfileError,
 } from '@rootless-ts/seccomp';
-import { earlyLauncher } from './early-launcher.js';
+import { discardEarlyLauncher, earlyLauncher } from './early-launcher.js';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
 import {
@@ -124,6 +124,8 @@ export async function runContainer(
       stdio: req.tty ? 'ignore' : 'inherit',
     });
   } catch (e) {
+    // A launcher the spawn killed would be replaced: the pool goes first.
+    await discardEarlyLauncher();
     // The network may have started before a later step failed: nothing may be left.
     await network.close();
     forwarder.stop();
@@ -131,6 +133,8 @@ export async function runContainer(
     say(errorLine(err));
     return err instanceof RootlessError ? err.status : SETUP_FAILED;
   }
+  // Its launcher is idle again, and this process starts no other container.
+  void discardEarlyLauncher();
   forwarder.attach(child.pid);
   let relay: Relay | undefined;
   if (req.tty) {

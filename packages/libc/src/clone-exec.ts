@@ -18,7 +18,6 @@
  * can clone again.
  */
 
-import { isMainThread } from 'node:worker_threads';
 import { mman, struct as ST } from '@rootless-ts/constants';
 import koffi, { type TypeObject } from 'koffi';
 import {
@@ -32,6 +31,7 @@ import {
 import { RootlessTsError } from './errors.js';
 import { check, fn, libc } from './library.js';
 import { memoryView, mmap, munmap } from './memory.js';
+import { getpid, gettid } from './process.js';
 
 /** Exit status of a cloneThenExec child whose execve failed, when onExecFailure says nothing. */
 export const EXEC_FAILED_STATUS = 127;
@@ -202,7 +202,8 @@ export function cloneThenExec(
   flags: number,
   options: CloneThenExecOptions = {},
 ): number {
-  if (!isMainThread)
+  // The main thread's tid is the pid (not worker_threads' isMainThread: it loads Node's streams).
+  if (gettid() !== getpid())
     throw new Error('cloneThenExec: call it from the main thread (its stack hosts the child)');
   const sym = nativeSymbols();
   const top = options.stackTop ?? childStackTop();

@@ -45,7 +45,7 @@ describe('compileFilterCached', () => {
     expect(readdirSync(dir)).toEqual([`${cacheKey(p)}.bpf`]);
     // A second call reads the file: what is there is what comes back.
     const marked = Buffer.from(fresh);
-    marked[0] ^= 1;
+    marked[0] = (marked[0] ?? 0) ^ 1;
     writeFileSync(file, marked);
     expect(Buffer.from(compileFilterCached(p, dir)).equals(marked)).toBe(true);
   });
