@@ -167,14 +167,17 @@ export function waitMapped(c: ChildContext): void {
   // The parent writes uid_map and gid_map itself under the single mapping, and pasta or
   // slirp4netns open /proc/<pid>/ns: both need this memory dumpable (else its /proc files
   // belong to root). A pooled launcher's memory, which this child shares, is not: dumpable for
-  // this wait only, while no program of this container runs yet.
+  // this wait only, while no program of this container runs yet. Never when entering a running
+  // container (enter()): this process is then in the container's pid namespace, where root
+  // could open its memory and descriptors (the parent needs neither: the maps exist).
   const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
-  if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, 1);
+  const lift = dumpable !== 1 && c.join === undefined;
+  if (lift) libc.prctl(PR.PR_SET_DUMPABLE, 1);
   try {
     c.channel.reportPid(c.hostPid, c.join?.intermediate);
     c.channel.waitMapped();
   } finally {
-    if (dumpable !== 1) libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
+    if (lift) libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
   }
   c.own = { uid: libc.getuid(), gid: libc.getgid() };
   // Credentials are only ours to choose inside a user namespace we created or joined.
@@ -336,7 +339,7 @@ export function waitExec(c: ChildContext): void {
 /** The kernel's sigset_t: one bit per signal, 1 to SIGRTMAX. */
 const KERNEL_SIGSET_BYTES = signal.SIGRTMAX / 8;
 
-function resetSignals(): void {
+export function resetSignals(): void {
   for (let sig = 1; sig <= signal.SIGRTMAX; sig++) {
     if (sig === signal.SIGKILL || sig === signal.SIGSTOP) continue;
     try {
