@@ -16,11 +16,12 @@
 # with --expose-gc): full, 0 in 250 with that stderr and 0 in 150 without; young generation only
 # (what is kept: about 10 ms a spawn cheaper), 0 in 120 with that stderr.
 # Usage, as a user with subordinate ids, after `npm run build`: tools/repro-tty-crash.sh [RUNS]
+# (NODE_FLAGS=--single-threaded: the container started from the CLI process itself, no launcher)
 cli=$(cd "$(dirname "$0")/.." && pwd)/apps/demo/dist/cli.js
 runs=${1:-200}
 n=0; bad=0
 while [ "$n" -lt "$runs" ]; do
-  out=$(script -qec "stty rows 30 cols 100; node $cli run -t -- sh -c 'tty; stty size; ls /dev/pts'; echo EXIT:\$?" /dev/null </dev/null 2>&1)
+  out=$(script -qec "stty rows 30 cols 100; node ${NODE_FLAGS:-} $cli run -t -- sh -c 'tty; stty size; ls /dev/pts'; echo EXIT:\$?" /dev/null </dev/null 2>&1)
   case "$out" in *EXIT:0*) ;; *) bad=$((bad + 1)); echo "run $n: $(printf '%s' "$out" | grep -o 'EXIT:[0-9]*')";; esac
   n=$((n + 1))
 done

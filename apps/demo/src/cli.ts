@@ -1,10 +1,12 @@
-#!/usr/bin/env node
-// The `rootless` command. Its `run` needs a launcher, a second Node process, whose start-up
-// (about as long as this one's) would otherwise begin only once this process has loaded the
-// whole CLI and planned the container. Started first, before the rest of the CLI is even
-// loaded, the two start-ups overlap wherever a second core is free.
+#!/usr/bin/env -S node --single-threaded
+// The `rootless` command. Started with --single-threaded (this line; `node --single-threaded
+// cli.js` by hand), V8 runs no background threads, and `run` starts the container from this
+// very process (spawn's inProcess: one Node start-up in all). Started otherwise, `run` needs a
+// launcher, a second Node process, whose start-up would begin only once this process has loaded
+// the whole CLI and planned the container: it is then started first, before the rest of the CLI
+// is even loaded, so that the two start-ups overlap wherever a second core is free.
 import { startLauncherEarly, wantsEarlyLauncher } from './early-launcher.js';
 
-if (wantsEarlyLauncher(process.argv)) startLauncherEarly();
+if (wantsEarlyLauncher(process.argv, process.execArgv)) startLauncherEarly();
 // Not a top-level await: the CLI is built as CommonJS (tsup.config.ts).
 void import('./program.js').then(({ main }) => main());

@@ -2,9 +2,16 @@ import { createLauncherPool, type LauncherPool } from '@rootless-ts/namespaces';
 
 let early: LauncherPool | undefined;
 
-/** Whether this command line starts a container (`rootless run …`, not its --help). */
-export function wantsEarlyLauncher(argv: readonly string[]): boolean {
+/**
+ * Whether this command line starts a container (`rootless run …`, not its --help) through a
+ * launcher: not when Node runs --single-threaded, where the container starts from this process.
+ */
+export function wantsEarlyLauncher(
+  argv: readonly string[],
+  execArgv: readonly string[] = [],
+): boolean {
   const args = argv.slice(2);
+  if (execArgv.includes('--single-threaded')) return false;
   return args[0] === 'run' && !args.includes('--help') && !args.includes('-h');
 }
 

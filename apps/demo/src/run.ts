@@ -118,7 +118,7 @@ export async function runContainer(
     const pool = earlyLauncher();
     child = await spawn({
       ...plan.spawn,
-      ...(pool ? { pool } : {}),
+      ...(pool ? { pool } : { inProcess: true }),
       idmap: idmap.idmap,
       sidecar: (pid) => network.start(pid),
       stdio: req.tty ? 'ignore' : 'inherit',

@@ -90,7 +90,8 @@ describe('the terminal: no program inside may type into the shell that started i
 
   it('without -t, with a root filesystem: refused through fd 0, /dev/tty and a 64-bit command', async () => {
     const r = await attack(
-      (file) => `${process.execPath} ${CLI} run -r ${bb.root} -- ${probeInRoot} ${file}`,
+      (file) =>
+        `${process.execPath} --single-threaded ${CLI} run -r ${bb.root} -- ${probeInRoot} ${file}`,
     );
     // A session of its own: the terminal is not its controlling terminal (EPERM), it has none
     // (/dev/tty: ENXIO); the terminal guard refuses TIOCLINUX.
@@ -102,7 +103,7 @@ describe('the terminal: no program inside may type into the shell that started i
   it('without -t and without seccomp, over the host files: the new session alone refuses it, even through /dev/pts/N', async () => {
     const r = await attack(
       (file) =>
-        `${process.execPath} ${CLI} run --security-opt seccomp=unconfined -- ${probe} ${file} $(tty)`,
+        `${process.execPath} --single-threaded ${CLI} run --security-opt seccomp=unconfined -- ${probe} ${file} $(tty)`,
     );
     expect(r.report).toBe('stdin=EPERM tty=ENXIO path=EPERM high=EPERM linux=ENOTTY');
     expect(r.made).toEqual([]);
@@ -113,7 +114,7 @@ describe('the terminal: no program inside may type into the shell that started i
     for (const opts of ['', '--security-opt seccomp=unconfined']) {
       const r = await attack(
         (file) =>
-          `${process.execPath} ${CLI} run -t ${opts} -r ${bb.root} -- ${probeInRoot} ${file}`,
+          `${process.execPath} --single-threaded ${CLI} run -t ${opts} -r ${bb.root} -- ${probeInRoot} ${file}`,
       );
       // Its own pty is its controlling terminal: only the guard stands between TIOCSTI and it,
       // and what lands there is the container's own input, read by nobody outside.
@@ -139,7 +140,7 @@ describe('the terminal: Ctrl-C and Ctrl-\\ still reach a container in its own se
   it('Ctrl-\\ ends a command run by a shell inside, without -t; the shell carries on', async () => {
     before = snapshot();
     term = new Tmux(user, bb.dir);
-    await term.start(`${process.execPath} ${CLI} run -r ${bb.root} -- sh -i`);
+    await term.start(`${process.execPath} --single-threaded ${CLI} run -r ${bb.root} -- sh -i`);
     await term.waitFor(/\$ ?$/m);
     await term.line('sleep 100; echo after-sleep');
     await new Promise((r) => setTimeout(r, 500));
@@ -172,7 +173,7 @@ describe('keyrings: the container gets a session keyring of its own', () => {
     ].join('; ');
     const script = [
       'id=$(keyctl add user secret VALUE @s)',
-      `${process.execPath} ${CLI} run ${args.join(' ')} -- sh -c '${inside}' sh "$id" 2>&1`,
+      `${process.execPath} --single-threaded ${CLI} run ${args.join(' ')} -- sh -c '${inside}' sh "$id" 2>&1`,
       'echo "STATUS:$?"',
       'echo "HOST:$(keyctl print "$id")"',
       'keyctl show @s',

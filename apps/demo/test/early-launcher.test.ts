@@ -9,6 +9,11 @@ describe('wantsEarlyLauncher', () => {
     expect(wantsEarlyLauncher(argv('run', 'alpine'))).toBe(true);
   });
 
+  it('not when Node runs --single-threaded: the container then starts from the CLI itself', () => {
+    expect(wantsEarlyLauncher(argv('run', 'alpine'), ['--single-threaded'])).toBe(false);
+    expect(wantsEarlyLauncher(argv('run', 'alpine'), ['--expose-gc'])).toBe(true);
+  });
+
   it('not for other commands, help, or nothing', () => {
     for (const a of [[], ['pull', 'x'], ['images'], ['rootfs', 'busybox', '/r'], ['caps']])
       expect(wantsEarlyLauncher(argv(...a))).toBe(false);

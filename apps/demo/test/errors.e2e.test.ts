@@ -254,9 +254,14 @@ describe('a failure after the setup hooks: one line, the image as it was', () =>
 describe('no newuidmap on PATH', () => {
   it('falls back to the single mapping with one warning line, and still runs', async () => {
     const before = snapshot();
-    const r = await runAs(user, process.execPath, [CLI, 'run', '--', 'id', '-u'], {
-      env: { ...hostEnv(), PATH: '/nonexistent' },
-    });
+    const r = await runAs(
+      user,
+      process.execPath,
+      ['--single-threaded', CLI, 'run', '--', 'id', '-u'],
+      {
+        env: { ...hostEnv(), PATH: '/nonexistent' },
+      },
+    );
     expect(r.stdout).toBe('0\n');
     expect(r.stderr).toBe(
       'rootless: warning: newuidmap not found on PATH: falling back to a single id mapping (you are root inside, no other id exists)\n',

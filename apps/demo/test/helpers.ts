@@ -43,7 +43,7 @@ export function rootless(
   options: RunOptions & { as?: TestUser } = {},
 ): Promise<RunResult> {
   const u = options.as ?? user;
-  return runAs(u, process.execPath, [CLI, ...args], {
+  return runAs(u, process.execPath, ['--single-threaded', CLI, ...args], {
     env: hostEnv(u),
     timeoutMs: 60_000,
     ...options,

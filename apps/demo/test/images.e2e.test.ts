@@ -364,7 +364,7 @@ describe('the writable layer goes whatever ends the container', () => {
     const { CLI } = await import('./helpers.js');
     const child = spawn(
       process.execPath,
-      [CLI, 'run', '-u', '0', busybox, `${script}; echo ready; sleep 100`],
+      ['--single-threaded', CLI, 'run', '-u', '0', busybox, `${script}; echo ready; sleep 100`],
       {
         uid: user.uid,
         gid: user.gid,
@@ -438,7 +438,7 @@ describe('the writable layer goes whatever ends the container', () => {
     const before = snapshot();
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('./helpers.js');
-    const child = spawn(process.execPath, [CLI, 'pull', features], {
+    const child = spawn(process.execPath, ['--single-threaded', CLI, 'pull', features], {
       uid: user.uid,
       gid: user.gid,
       env: s.env,

@@ -20,7 +20,7 @@ afterEach(async () => {
 async function session(args: string): Promise<Tmux> {
   before = snapshot();
   term = new Tmux(user, bb.dir);
-  await term.start(`${process.execPath} ${CLI} run ${args}`);
+  await term.start(`${process.execPath} --single-threaded ${CLI} run ${args}`);
   return term;
 }
 

@@ -155,12 +155,16 @@ describe('the helper goes with rootless', () => {
     async (mode) => {
       const before = snapshot(user);
       const asRoot = process.getuid!() === 0;
-      const child = spawn(process.execPath, [CLI, 'run', '--network', mode, '--', 'sleep', '60'], {
-        stdio: 'ignore',
-        env: hostEnv(),
-        cwd: '/',
-        ...(asRoot ? { uid: user.uid, gid: user.gid } : {}),
-      });
+      const child = spawn(
+        process.execPath,
+        ['--single-threaded', CLI, 'run', '--network', mode, '--', 'sleep', '60'],
+        {
+          stdio: 'ignore',
+          env: hostEnv(),
+          cwd: '/',
+          ...(asRoot ? { uid: user.uid, gid: user.gid } : {}),
+        },
+      );
       const closed = new Promise((r) => child.once('close', r));
       const running = (what: (command: string) => boolean) =>
         processesOf(user).some((p) => p.state !== 'Z' && what(p.command));

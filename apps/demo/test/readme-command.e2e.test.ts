@@ -9,7 +9,17 @@ describe("the README's first command", () => {
   it('runs a container over the host files with its own hostname, PID 1 and ps', () => {
     const r = spawnSync(
       process.execPath,
-      [CLI, 'run', '--hostname', 'box', '--', 'sh', '-c', 'id; hostname; echo $$; ps'],
+      [
+        '--single-threaded',
+        CLI,
+        'run',
+        '--hostname',
+        'box',
+        '--',
+        'sh',
+        '-c',
+        'id; hostname; echo $$; ps',
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(r.stderr.split('\n').filter((l) => l && !l.includes('warning:'))).toEqual([]);

@@ -284,6 +284,7 @@ describe('step 6: user and groups', () => {
           '--groups=4,27',
           '--',
           process.execPath,
+          '--single-threaded',
           CLI,
           'run',
           ...args,
@@ -416,7 +417,7 @@ describe('exit statuses and signals', () => {
       process.execPath,
       [
         '-e',
-        `const {spawn}=require('node:child_process');const c=spawn(${JSON.stringify(process.execPath)},[${JSON.stringify(
+        `const {spawn}=require('node:child_process');const c=spawn(${JSON.stringify(process.execPath)},['--single-threaded',${JSON.stringify(
           (await import('./helpers.js')).CLI,
         )},'run','-r',${JSON.stringify(bb.root)},'--','sleep','100'],{stdio:'inherit'});setTimeout(()=>c.kill('SIGTERM'),1500);c.on('exit',(code)=>process.exit(code));`,
       ],
@@ -452,6 +453,7 @@ describe('exit statuses and signals', () => {
       const c = spawn(
         process.execPath,
         [
+          '--single-threaded',
           CLI,
           'run',
           '-r',

@@ -19,44 +19,16 @@
  * says it is warm again.
  */
 import { fstatSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
 import { type ChildFilter, prepareFilters, releaseFilters } from './containment-ops.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
-import { FD_CHUNK, type LaunchConfig, type SetupHookSpec } from './protocol.js';
+import { cachedHook, placeFds, stackTop } from './launch-support.js';
+import { FD_CHUNK, type LaunchConfig } from './protocol.js';
 import { reportExecFailure, runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
-
-async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
-  const isUrl = spec.module.startsWith('file:');
-  const path = isUrl ? fileURLToPath(spec.module) : spec.module;
-  let mod: Record<string, unknown>;
-  try {
-    // A CommonJS hook (.cjs, or .js under a "type": "commonjs" package) is required: the
-    // launcher (itself CommonJS) then never starts the ES module loader, which costs more than
-    // the hook.
-    mod = createRequire(path)(path) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw e;
-    mod = (await import(isUrl ? spec.module : pathToFileURL(spec.module).href)) as Record<
-      string,
-      unknown
-    >;
-  }
-  const name = spec.export ?? ('setup' in mod ? 'setup' : 'default');
-  let fn = mod[name];
-  // A CommonJS module's exports arrive as the default export.
-  if (typeof fn !== 'function' && mod.default && typeof mod.default === 'object') {
-    fn = (mod.default as Record<string, unknown>)[name];
-  }
-  if (typeof fn !== 'function')
-    throw new Error(`setup hook ${spec.module} has no function export "${name}"`);
-  return fn as SetupHook;
-}
 
 /**
  * A pooled launcher, warm: dies with the thread that started it, says it is warm and waits to
@@ -82,74 +54,6 @@ function waitToBeTaken(control: SyncChannel, fdChannel: number, parent: number):
     fds.push(...got.fds);
   }
   return fds;
-}
-
-/**
- * In the clone child of a pooled launcher, before anything else: the program's descriptors into
- * 0..keepFds-1, the channel into keepFds and the fd channel into keepFds + 1, the layout the
- * child relies on and a launcher started for the spawn has. The child's descriptor table is its
- * own copy (no CLONE_FILES): the launcher's, where Node's own descriptors may sit at these
- * numbers, stays as it was; in the child, whose event loop never runs again, they are replaced
- * (and everything else is closed before the exec anyway). Null (the error sent) on failure.
- */
-function placeFds(
-  received: number[],
-  channel: SyncChannel,
-  fdChannel: number,
-  keepFds: number,
-  join?: JoinFds,
-): SyncChannel | null {
-  const floor = keepFds + 2;
-  const lift = (fd: number) => (fd >= floor ? fd : libc.fcntl(fd, F.F_DUPFD_CLOEXEC, floor));
-  let reply = channel;
-  try {
-    // First every descriptor still needed out of the way of the targets, then into place.
-    const ch = lift(channel.fd);
-    reply = channel.movedTo(ch);
-    const fdCh = lift(fdChannel);
-    const program = received.map(lift);
-    for (const ns of join ? [...join.early, ...join.rest] : []) ns.fd = lift(ns.fd);
-    for (const [i, fd] of program.entries()) libc.dup3(fd, i, F.O_CLOEXEC);
-    libc.dup3(ch, keepFds, F.O_CLOEXEC);
-    libc.dup3(fdCh, keepFds + 1, F.O_CLOEXEC);
-    for (const fd of [...program, ch, fdCh]) libc.close(fd);
-    return channel.movedTo(keepFds);
-  } catch (e) {
-    reply.reportError(serializeError('launcher', e));
-    return null;
-  }
-}
-
-/**
- * libc.childStackTop, with this memory made dumpable for the moment it reads
- * /proc/thread-self/syscall (which a non-dumpable process may not open): a pooled launcher is
- * non-dumpable (see serve), and so may be one whose child changed its credentials (the flag
- * belongs to the memory they share). Only this read needs it, while no child runs.
- */
-function stackTop(): bigint {
-  const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
-  if (dumpable === 1) return libc.childStackTop();
-  libc.prctl(PR.PR_SET_DUMPABLE, 1);
-  try {
-    return libc.childStackTop();
-  } finally {
-    libc.prctl(PR.PR_SET_DUMPABLE, dumpable);
-  }
-}
-
-/** Setup hooks by module and export: a pooled launcher imports each once, for every spawn. */
-const hookCache = new Map<string, Promise<SetupHook>>();
-
-function cachedHook(spec: SetupHookSpec): Promise<SetupHook> {
-  const key = JSON.stringify([spec.module, spec.export ?? null]);
-  let hook = hookCache.get(key);
-  if (!hook) {
-    hook = loadHook(spec);
-    // A failed import is tried again by the next spawn.
-    hook.catch(() => hookCache.delete(key));
-    hookCache.set(key, hook);
-  }
-  return hook;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   seccompPlan,
 } from './containment.js';
 import { SpawnError, spawnError } from './errors.js';
+import { canSpawnHere, spawnHere } from './here.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { namespaceDifferences, namespaceOf } from './inspect.js';
 import { type NamespaceKind, parseNamespaceKind } from './kinds.js';
@@ -25,6 +26,14 @@ import type { LauncherPool, PooledLauncher } from './pool.js';
 import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
+import {
+  callNow,
+  handle,
+  killQuietly,
+  type Settled,
+  settle,
+  withDeadline,
+} from './spawn-support.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 
 export type { StdioSpec };
@@ -53,6 +62,17 @@ export interface SpawnOptions {
    * has settled.
    */
   sidecar?: (pid: number) => Promise<unknown>;
+  /**
+   * Do the launcher's part in this process rather than in a launcher (a second Node process):
+   * one Node start-up less, for a process that starts a container and little else (the
+   * `rootless` CLI). Taken only when this process runs `node --single-threaded` (V8 then runs no
+   * background thread that could work on the heap while the child runs JavaScript on it), from
+   * its main thread, with a user namespace, and without `pool` or `nodePath`; otherwise a
+   * launcher is used as usual. The id maps, the network and `sidecar` are then set up first, on
+   * a paused process holding the new user (and network) namespace, whose pid they are given;
+   * and this thread is blocked while the child sets up (no setup deadline).
+   */
+  inProcess?: boolean;
   hostname?: string;
   domainname?: string;
   /** Final credentials inside (default: the id the invoking user is mapped to). */
@@ -283,6 +303,9 @@ export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
   try {
     const { cfg, compile } = checkedConfig(options);
     const net = options.network === undefined ? undefined : planNetwork(options.network);
+    if (canSpawnHere(options, cfg)) {
+      return spawnHere(cfg, options, checkedStdio(options), compile, net);
+    }
     return start(cfg, options, compile, net);
   } catch (e) {
     // Bad options reject, as every other failure does, rather than throw from the call.
@@ -340,13 +363,8 @@ export function enter(pid: number, options: EnterOptions): Promise<NamespacedPro
   return start(checked.cfg, options, checked.compile);
 }
 
-async function start(
-  cfg: LaunchConfig,
-  options: SpawnOptions | EnterOptions,
-  compile: () => void,
-  net?: NetworkPlan,
-): Promise<NamespacedProcess> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+/** The program's standard streams, each descriptor among them checked to be open. */
+function checkedStdio(options: SpawnOptions | EnterOptions): [StdioSpec, StdioSpec, StdioSpec] {
   const stdio = stdioOf(options.stdio);
   for (const fd of [...stdio, ...(options.extraFds ?? [])]) {
     if (typeof fd !== 'number') continue;
@@ -359,6 +377,17 @@ async function start(
       );
     }
   }
+  return stdio;
+}
+
+async function start(
+  cfg: LaunchConfig,
+  options: SpawnOptions | EnterOptions,
+  compile: () => void,
+  net?: NetworkPlan,
+): Promise<NamespacedProcess> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const stdio = checkedStdio(options);
   const { plumbing, launcher, pooled } = await startLauncher(cfg, options, stdio);
   // A pooled launcher serves the next spawn once this one's program has been executed; one
   // that entered a process's namespaces made its memory non-dumpable and is not used again.
@@ -546,90 +575,5 @@ async function startLauncher(
     // and sockets made for this spawn must not outlive it (nor keep the event loop alive).
     plumbing.destroy();
     throw spawnError('launcher', e, 'cannot start the launcher');
-  }
-}
-
-function handle(
-  pid: number,
-  plumbing: Plumbing,
-  reaped: Promise<ExitStatus>,
-  receivedFds: number[],
-  network?: NetworkHandle,
-): NamespacedProcess {
-  let done = false;
-  const streams = [plumbing.stdout, plumbing.stderr].filter((s): s is Readable => s !== null);
-  const exited = reaped.then(async (status) => {
-    done = true;
-    // The helper keeps the network namespace alive and does not notice the program's end.
-    await network?.close();
-    // As Node does for its children: nobody can read stdin any more, and output nobody
-    // reads is drained, so that it can end.
-    plumbing.stdin?.destroy();
-    for (const s of streams) if (s.readableFlowing === null) s.resume();
-    await Promise.all(
-      streams.map((s) =>
-        s.readableEnded || s.destroyed ? undefined : new Promise((r) => s.once('close', r)),
-      ),
-    );
-    return status;
-  });
-  return {
-    pid,
-    stdin: plumbing.stdin,
-    stdout: plumbing.stdout,
-    stderr: plumbing.stderr,
-    receivedFds,
-    ...(network ? { network } : {}),
-    exited,
-    kill(signal: NodeJS.Signals | number = 'SIGTERM') {
-      if (done) return false;
-      return killQuietly(pid, signal);
-    },
-  };
-}
-
-/** The promise, or an ETIMEDOUT error after `ms`. */
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new libc.RootlessTsError(`timed out after ${ms} ms ${what}`, {
-            code: 'ETIMEDOUT',
-            errno: E.ETIMEDOUT,
-          }),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
-function killQuietly(pid: number, signal: NodeJS.Signals | number): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A promise that never rejects (so one not awaited yet cannot be an unhandled rejection). */
-function settle<T>(p: Promise<T>): Promise<Settled<T>> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-/** `f()` as a promise, a synchronous throw included. */
-function callNow<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return f();
-  } catch (e) {
-    return Promise.reject(e);
   }
 }

@@ -27,6 +27,8 @@ export class Plumbing {
   readonly stdout: Readable | null = null;
   readonly stderr: Readable | null = null;
   readonly channel: Socket;
+  /** The channel's descriptor on our side (for a synchronous write before a clone in this process). */
+  readonly channelFd: number;
   /** Our end of the socketpair setup hooks send descriptors over (not read by libuv: SCM_RIGHTS). */
   private fdChannel: number;
   /** A pooled launcher's fd channel, over which the descriptors above are sent (not ours to close). */
@@ -38,7 +40,7 @@ export class Plumbing {
   constructor(
     stdio: [StdioSpec, StdioSpec, StdioSpec],
     extraFds: number[],
-    pooled?: LauncherChannels,
+    pooled?: Pick<LauncherChannels, 'fdChannel'>,
   ) {
     const ends = stdio.map((spec, fd) => {
       if (spec !== 'pipe') return { theirs: spec, ours: null };
@@ -60,6 +62,7 @@ export class Plumbing {
     const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
     this.theirs.push(theirs);
     this.channel = new Socket({ fd: mine, readable: true, writable: true });
+    this.channelFd = mine;
     // Blocking on the child's side (a hook's sendFd never fails with EAGAIN), non-blocking on
     // ours (the parent drains it once the child is ready, without waiting).
     const [fdMine, fdTheirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
@@ -92,6 +95,14 @@ export class Plumbing {
     for (let i = 0; i < this.programFds.length; i += FD_CHUNK)
       libc.sendFds(this.launcherFdChannel, this.programFds.slice(i, i + FD_CHUNK));
     return this.programFds.length;
+  }
+
+  /**
+   * What a launcher in this very process hands its clone child (spawn's inProcess): the
+   * program's descriptors, then the child's ends of the channel and the fd channel.
+   */
+  programDescriptors(): number[] {
+    return [...this.programFds];
   }
 
   /** The descriptors sent so far (the child sent them before saying it is ready). */

@@ -1,0 +1,246 @@
+/**
+ * spawn({ inProcess: true }): the launcher's part done by the calling process itself, for a
+ * process that starts one container (the `rootless` CLI): one Node start-up less per spawn.
+ *
+ * The launcher exists because the process that clones must stop while the child runs
+ * JavaScript on its memory, and the parent's side of the handshake (the id maps, the network)
+ * must go on meanwhile. Here that side is done first, on a holder: a paused process
+ * (libc.clonePaused, no JavaScript) in a new user namespace, and a network namespace when one is
+ * asked for, which never changes its ids (so its /proc/PID/ns entries stay ours to open). The
+ * id maps are written and the network helper started on it, with the event loop free. Then:
+ *
+ *   this process ── cloneThenExec(CLONE_VM|CLONE_VFORK) ──▶ C: setns into the holder's user and
+ *   network namespaces (allowed: C is a thread group of its own, with its own fs_struct), unshare
+ *   the mount, uts, ipc and pid namespaces (now owned by that user namespace), then
+ *   C ── cloneThenExec(CLONE_PARENT|CLONE_VM|CLONE_VFORK) ──▶ C2: pid 1 of the new pid
+ *   namespace, our child; it runs the step table, and executes the program once that returned.
+ *
+ * The messages the child waits for ('mapped', 'exec') are written into the channel before the
+ * clone; what it sends ('pid', 'ready', an error, the descriptors of the fd channel) is read
+ * once the clone has returned. C exits; the holder is killed once the program runs (the
+ * program's own membership keeps the namespaces alive).
+ *
+ * Conditions, checked by canSpawnHere(): the process runs `node --single-threaded` (V8 then
+ * has no background threads that could work on the heap while the child runs JavaScript on it),
+ * from its main thread, with a user namespace asked for, no pool and no other Node. The event
+ * loop is blocked while the child sets up, so there is no setup deadline.
+ */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
+import * as libc from '@rootless-ts/libc';
+import { resetSignals } from './child.js';
+import { prepareFilters, releaseFilters } from './containment-ops.js';
+import { SpawnError, serializeError, spawnError } from './errors.js';
+import { Inbox, ParentEnd } from './inbox.js';
+import { cloneFlags } from './kinds.js';
+import { cachedHook, placeFds, stackTop } from './launch-support.js';
+import type { NetworkHandle, NetworkPlan } from './network.js';
+import { startPlannedNetwork } from './network.js';
+import { encode, type LaunchConfig } from './protocol.js';
+import { type ExitStatus, watchExit } from './reaper.js';
+import type { NamespacedProcess, SpawnOptions } from './spawn.js';
+import { callNow, handle, settle, withDeadline } from './spawn-support.js';
+import { Plumbing, type StdioSpec } from './stdio.js';
+import { reportExecFailure, runChild } from './steps.js';
+import { SyncChannel } from './sync-channel.js';
+
+/** Whether this spawn can run in this process (see the module's comment); pure but for `process`. */
+export function canSpawnHere(options: SpawnOptions, cfg: LaunchConfig): boolean {
+  const singleThreaded =
+    process.execArgv.includes('--single-threaded') ||
+    /(^|\s)--single-threaded(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
+  return (
+    options.inProcess === true &&
+    singleThreaded &&
+    options.pool === undefined &&
+    options.nodePath === undefined &&
+    cfg.namespaces.includes('user') &&
+    cfg.join === undefined
+  );
+}
+
+let gcFunction: ((o?: { type: 'minor' | 'major' }) => void) | undefined;
+
+/**
+ * A young-generation collection before the clone, as the launcher does (a collection starting in
+ * the child, which runs on this heap, aborted it now and then). This process did not start with
+ * --expose-gc: the flag is set now and `gc` taken from a new context.
+ */
+function collectYoung(): void {
+  if (!gcFunction) {
+    setFlagsFromString('--expose-gc');
+    gcFunction = runInNewContext('gc') as typeof gcFunction;
+  }
+  gcFunction?.({ type: 'minor' });
+}
+
+export async function spawnHere(
+  cfg: LaunchConfig,
+  options: SpawnOptions,
+  stdio: [StdioSpec, StdioSpec, StdioSpec],
+  compile: () => void,
+  net?: NetworkPlan,
+): Promise<NamespacedProcess> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const withNet = cfg.namespaces.includes('net');
+  // The holder first: it gets a copy of every descriptor open now (no CLONE_FILES), and must not
+  // hold the channel made below, whose end confirms the exec.
+  let holder: number;
+  try {
+    holder = libc.clonePaused(CL.CLONE_NEWUSER | (withNet ? CL.CLONE_NEWNET : 0) | signal.SIGCHLD);
+  } catch (e) {
+    throw spawnError('clone', e);
+  }
+  const holderExit = watchExit(holder);
+  const nsFds: number[] = [];
+  let plumbing: Plumbing;
+  try {
+    nsFds.push(libc.open(`/proc/${holder}/ns/user`, F.O_RDONLY | F.O_CLOEXEC));
+    if (withNet) nsFds.push(libc.open(`/proc/${holder}/ns/net`, F.O_RDONLY | F.O_CLOEXEC));
+    plumbing = new Plumbing(stdio, options.extraFds ?? [], { fdChannel: -1 });
+  } catch (e) {
+    for (const fd of nsFds) libc.close(fd);
+    killQuietly(holder);
+    await holderExit;
+    throw spawnError('clone', e);
+  }
+  const parent = new ParentEnd(new Inbox(plumbing.channel));
+  const program = plumbing.programDescriptors();
+  const [childChannelFd, childFdChannel] = program.slice(-2) as [number, number];
+  let pid = 0;
+  let exit: Promise<ExitStatus> | undefined;
+  let network: NetworkHandle | undefined;
+  let networkStarting: ReturnType<typeof settle<NetworkHandle>> | undefined;
+  let sidecarStarting: ReturnType<typeof settle<unknown>> | undefined;
+  const receivedFds: number[] = [];
+  try {
+    compile();
+    // The maps, the network and the sidecar, all on the holder and at once.
+    networkStarting =
+      net && net.mode !== 'host' ? settle(startPlannedNetwork(net, holder, timeoutMs)) : undefined;
+    const sidecar = options.sidecar;
+    sidecarStarting = sidecar ? settle(callNow(() => sidecar(holder))) : undefined;
+    if (options.idmap) {
+      try {
+        await withDeadline(
+          Promise.resolve(options.idmap(holder)),
+          timeoutMs,
+          'writing the id maps',
+        );
+      } catch (e) {
+        throw spawnError('idmap', e);
+      }
+    }
+    if (networkStarting) {
+      const started = await networkStarting;
+      if (!started.ok) throw spawnError('network', started.error);
+      network = started.value;
+    }
+    if (sidecarStarting) {
+      const started = await sidecarStarting;
+      if (!started.ok) throw spawnError('sidecar', started.error);
+    }
+    let hooks: Awaited<ReturnType<typeof cachedHook>>[];
+    try {
+      hooks = await Promise.all(cfg.setup.map(cachedHook));
+    } catch (e) {
+      throw spawnError('setup', e);
+    }
+    // What the child will wait for, answered ahead (synchronously: the clone blocks us).
+    libc.write(plumbing.channelFd, Buffer.from(encode({ t: 'mapped' }) + encode({ t: 'exec' })));
+    const filters = prepareFilters(cfg.seccomp);
+    try {
+      cloneHere(cfg, hooks, filters, program, childChannelFd, childFdChannel, nsFds);
+    } finally {
+      releaseFilters(filters);
+      // The program, if it runs, holds the namespaces now.
+      killQuietly(holder);
+    }
+    // Our copies of the child's ends: its channel's end then confirms the exec.
+    plumbing.closeTheirs();
+    ({ pid } = await parent.waitPid(timeoutMs));
+    exit = watchExit(pid);
+    await parent.waitReady(timeoutMs);
+    receivedFds.push(...plumbing.receiveFds());
+    await parent.waitExecConfirmed(timeoutMs);
+  } catch (e) {
+    if (pid) killQuietly(pid);
+    await exit;
+    await network?.close();
+    if (networkStarting && !network) {
+      const started = await networkStarting;
+      if (started.ok) await started.value.close();
+    }
+    await sidecarStarting;
+    for (const fd of receivedFds.splice(0)) libc.close(fd);
+    plumbing.destroy();
+    throw e instanceof SpawnError ? e : spawnError('clone', e);
+  } finally {
+    for (const fd of nsFds) libc.close(fd);
+    killQuietly(holder);
+    await holderExit;
+  }
+  plumbing.channel.destroy();
+  plumbing.closeFdChannel();
+  return handle(pid, plumbing, exit, receivedFds, network);
+}
+
+/** The two clones; returns once C has exited (after C2 executed the program or gave up). */
+function cloneHere(
+  cfg: LaunchConfig,
+  hooks: Awaited<ReturnType<typeof cachedHook>>[],
+  filters: ReturnType<typeof prepareFilters>,
+  program: number[],
+  childChannelFd: number,
+  childFdChannel: number,
+  nsFds: number[],
+): void {
+  const channel = new SyncChannel(childChannelFd);
+  const rest = cloneFlags(cfg.namespaces.filter((k) => k !== 'user' && k !== 'net'));
+  collectYoung();
+  const top = stackTop();
+  const c = libc.cloneThenExec(
+    () => {
+      try {
+        // This process's signal handlers are libuv's (the reaper's SIGCHLD, say): one running in
+        // the child would take libuv's locks and pipes, by descriptor numbers the child reuses.
+        // Every signal to its default, none blocked, for C and the C2 it clones.
+        resetSignals();
+        for (const [i, fd] of nsFds.entries())
+          libc.setns(fd, i === 0 ? CL.CLONE_NEWUSER : CL.CLONE_NEWNET);
+        libc.unshare(rest);
+      } catch (e) {
+        channel.reportError(serializeError('clone', e));
+        return 1;
+      }
+      try {
+        const innerTop = stackTop();
+        libc.cloneThenExec(
+          (inner) => {
+            const placed = placeFds(program.slice(0, -2), channel, childFdChannel, cfg.keepFds);
+            return placed ? runChild(cfg, hooks, placed, inner, undefined, filters) : 1;
+          },
+          CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
+          { stackTop: innerTop, onExecFailure: reportExecFailure },
+        );
+      } catch (e) {
+        channel.reportError(serializeError('clone', e));
+        return 1;
+      }
+      return 0;
+    },
+    CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
+    { stackTop: top },
+  );
+  libc.waitpid(c);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    libc.kill(pid, signal.SIGKILL);
+  } catch {
+    // gone already
+  }
+}
