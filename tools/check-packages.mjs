@@ -65,7 +65,8 @@ export function firstExample(readme) {
 /** Bare package names imported or required by built JavaScript (node: and builtins left out). */
 export function importedPackages(code) {
   const names = new Set();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\w*\s*\(\s*)["']([^"'./][^"']*)["']/g;
+  const re =
+    /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\w*\s*\(\s*)["']([^"'./][^"']*)["']/g;
   for (const m of code.matchAll(re)) {
     const spec = m[1];
     if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;

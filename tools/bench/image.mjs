@@ -88,7 +88,16 @@ const podmanEnv = {
 const tools = {
   rootless: (round) => {
     const env = { ...process.env, XDG_DATA_HOME: join(work, `rootless-${round}`) };
-    const run = [process.execPath, cli, 'run', '--network', 'none', ref, ...TRUE];
+    const run = [
+      process.execPath,
+      '--single-threaded',
+      cli,
+      'run',
+      '--network',
+      'none',
+      ref,
+      ...TRUE,
+    ];
     return [timed([process.execPath, cli, 'pull', ref], env), timed(run, env), timed(run, env)];
   },
   podman: (round) => {

@@ -116,22 +116,27 @@ export async function spawnHere(
   let sidecarStarting: ReturnType<typeof settle<unknown>> | undefined;
   const receivedFds: number[] = [];
   try {
-    compile();
-    // The maps, the network and the sidecar, all on the holder and at once.
+    // The maps, the network and the sidecar, all on the holder and at once; the seccomp
+    // programs and the setup hooks meanwhile.
     networkStarting =
       net && net.mode !== 'host' ? settle(startPlannedNetwork(net, holder, timeoutMs)) : undefined;
     const sidecar = options.sidecar;
     sidecarStarting = sidecar ? settle(callNow(() => sidecar(holder))) : undefined;
-    if (options.idmap) {
-      try {
-        await withDeadline(
-          Promise.resolve(options.idmap(holder)),
-          timeoutMs,
-          'writing the id maps',
-        );
-      } catch (e) {
-        throw spawnError('idmap', e);
-      }
+    const mapping = options.idmap
+      ? settle(
+          withDeadline(Promise.resolve(options.idmap(holder)), timeoutMs, 'writing the id maps'),
+        )
+      : undefined;
+    compile();
+    let hooks: Awaited<ReturnType<typeof cachedHook>>[];
+    try {
+      hooks = await Promise.all(cfg.setup.map(cachedHook));
+    } catch (e) {
+      throw spawnError('setup', e);
+    }
+    if (mapping) {
+      const mapped = await mapping;
+      if (!mapped.ok) throw spawnError('idmap', mapped.error);
     }
     if (networkStarting) {
       const started = await networkStarting;
@@ -141,12 +146,6 @@ export async function spawnHere(
     if (sidecarStarting) {
       const started = await sidecarStarting;
       if (!started.ok) throw spawnError('sidecar', started.error);
-    }
-    let hooks: Awaited<ReturnType<typeof cachedHook>>[];
-    try {
-      hooks = await Promise.all(cfg.setup.map(cachedHook));
-    } catch (e) {
-      throw spawnError('setup', e);
     }
     // What the child will wait for, answered ahead (synchronously: the clone blocks us).
     libc.write(plumbing.channelFd, Buffer.from(encode({ t: 'mapped' }) + encode({ t: 'exec' })));
