@@ -4,9 +4,9 @@
  *
  * The launcher exists because the process that clones must stop while the child runs
  * JavaScript on its memory, and the parent's side of the handshake (the id maps, the network)
- * must go on meanwhile. Here that side is done first, on a holder: a paused process
- * (libc.clonePaused, no JavaScript) in a new user namespace, and a network namespace when one is
- * asked for, which never changes its ids (so its /proc/PID/ns entries stay ours to open). The
+ * must go on meanwhile. Here that side is done first, on a holder: a `sleep infinity` in a new
+ * user namespace, and a network namespace when one is asked for, which never changes its ids (so
+ * its /proc/PID/ns entries stay ours to open) and dies with this process. The
  * id maps are written and the network helper started on it, with the event loop free. Then:
  *
  *   this process ── cloneThenExec(CLONE_VM|CLONE_VFORK) ──▶ C: setns into the holder's user and
@@ -26,9 +26,10 @@
  * loop is blocked while the child sets up, so there is no setup deadline.
  */
 
+import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { resetSignals } from './child.js';
 import { prepareFilters, releaseFilters } from './containment-ops.js';
@@ -85,11 +86,9 @@ export async function spawnHere(
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const withNet = cfg.namespaces.includes('net');
-  // The holder first: it gets a copy of every descriptor open now (no CLONE_FILES), and must not
-  // hold the channel made below, whose end confirms the exec.
   let holder: number;
   try {
-    holder = libc.clonePaused(CL.CLONE_NEWUSER | (withNet ? CL.CLONE_NEWNET : 0) | signal.SIGCHLD);
+    holder = startHolder(withNet);
   } catch (e) {
     throw spawnError('clone', e);
   }
@@ -184,6 +183,42 @@ export async function spawnHere(
   plumbing.channel.destroy();
   plumbing.closeFdChannel();
   return handle(pid, plumbing, exit, receivedFds, network);
+}
+
+/** Where `sleep` is (coreutils): what the holder runs. */
+const SLEEP_PATHS = ['/usr/bin/sleep', '/bin/sleep'];
+
+/**
+ * The holder: a process in a new user namespace (and network namespace) that does nothing until
+ * it is killed, and never changes its ids, so that its /proc/PID/ns entries stay ours to open.
+ * It must die with this process (PR_SET_PDEATHSIG, which survives the exec of a program that
+ * is not setuid) and hold none of our descriptors: a copy of the caller's stdout, say, would
+ * keep whoever reads it waiting after this process was killed. So it is a clone child that sets
+ * both up and executes `sleep infinity` (no JavaScript runs after the exec).
+ */
+function startHolder(withNet: boolean): number {
+  const sleep = SLEEP_PATHS.find((p) => existsSync(p));
+  if (!sleep)
+    throw new Error(`no sleep program (${SLEEP_PATHS.join(', ')}) to hold the namespaces`);
+  const devNull = libc.open('/dev/null', F.O_RDWR | F.O_CLOEXEC);
+  try {
+    return libc.cloneThenExec(
+      (child) => {
+        libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+        for (const fd of [0, 1, 2]) libc.dup3(devNull, fd, 0);
+        libc.closeRange(3);
+        return child.prepareExec(sleep, ['sleep', 'infinity'], []);
+      },
+      CL.CLONE_VM |
+        CL.CLONE_VFORK |
+        CL.CLONE_NEWUSER |
+        (withNet ? CL.CLONE_NEWNET : 0) |
+        signal.SIGCHLD,
+      { stackTop: stackTop() },
+    );
+  } finally {
+    libc.close(devNull);
+  }
 }
 
 /** The two clones; returns once C has exited (after C2 executed the program or gave up). */

@@ -1,6 +1,7 @@
+import { readlinkSync } from 'node:fs';
 import { runAs, testUser } from '@rootless-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
+import { alive, fixture } from './helpers.js';
 import { liveProcesses } from './network-helpers.js';
 
 // Nothing of the test user's is left running: no holder, no child, no launcher.
@@ -38,6 +39,35 @@ describe('spawn({ inProcess: true })', () => {
     const out = await run('pipes');
     expect(out.stdout).toBe(200_000);
     expect(out.exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('killed (SIGKILL) while it sets up, it leaves no holder, nor any copy of its stdout', async () => {
+    const { spawn } = await import('node:child_process');
+    const user = testUser();
+    const child = spawn(
+      process.execPath,
+      ['--single-threaded', fixture('in-process.mjs'), 'hang'],
+      {
+        uid: user.uid,
+        gid: user.gid,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const holder = await new Promise<number>((resolve) =>
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.includes('\n')) resolve(JSON.parse(out).holder);
+      }),
+    );
+    expect(readlinkSync(`/proc/${holder}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
+    child.kill('SIGKILL');
+    // 'close' needs every copy of the stdout pipe closed: the holder's too (it has none).
+    await new Promise((r) => child.on('close', r));
+    // Killed with it (a zombie until its new parent reaps it: not alive).
+    for (let i = 0; i < 50 && alive(holder); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(holder)).toBe(false);
   });
 
   it('a failed setup rejects at its step, with nothing left behind', async () => {
