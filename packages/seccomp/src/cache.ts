@@ -4,19 +4,21 @@
  * libseccomp, some 450 rules through FFI, its BPF generation), reading the cached program well
  * under 1 ms.
  *
- * A program is stored under the SHA-256 of what decides it: this package's cache format, the
- * plan (its rules already resolved for the capabilities, the architectures and the running
- * kernel's version) and the machine's architecture. A different libseccomp could build a
- * different program for the same plan, but one with the same meaning, so its version is not part
- * of the key (reading it would load libseccomp, the cost this avoids).
+ * What decides a program is its key: this package's cache format, the machine's architecture
+ * and the plan (its rules already resolved for the capabilities, the architectures and the
+ * running kernel's version), as JSON. A file holds the key itself, then the program; a program
+ * is used only when the key stored with it is exactly the one asked for. So the file name needs
+ * no cryptographic hash (loading node:crypto costs about 11 ms of a CLI's start): it is a 64-bit
+ * FNV-1a of the key, and two keys with the same name only replace each other's file. A different
+ * libseccomp could build a different program for the same plan, but one with the same meaning,
+ * so its version is not part of the key (reading it would load libseccomp, the cost this avoids).
  *
  * Trust: the directory is the caller's (use one only its owner can write: `cacheDir` below is
  * created 0700 and files 0600, written to a temporary name and renamed). Whoever can write it can
  * weaken the next filter, exactly as whoever can write the user's image store can change the next
  * container's files; keep it out of containers' reach like the store. A file that is not a whole
- * BPF program is ignored and replaced.
+ * entry (its key, then a whole BPF program) is ignored and replaced.
  */
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   mkdirSync,
@@ -32,18 +34,35 @@ import { compileFilter } from './compile.js';
 import { checkProgram } from './install.js';
 import type { FilterPlan } from './plan.js';
 
-/** Bumped whenever what a cached program means changes (the key is hashed with it). */
-const CACHE_FORMAT = 'rootless-ts-seccomp-bpf-1';
+/** Bumped whenever what a cached program means changes (it is part of every key). */
+const CACHE_FORMAT = 'rootless-ts-seccomp-bpf-2';
+
+/** Bytes of the key's length at the start of a file (little-endian). */
+const LENGTH_BYTES = 4;
+
+/** What decides a plan's program, as the bytes stored with it (pure). */
+function keyBytes(plan: FilterPlan): Buffer {
+  return Buffer.from(JSON.stringify({ format: CACHE_FORMAT, arch: process.arch, plan }));
+}
+
+/** FNV-1a, 64 bits as two 32-bit halves with different offsets (pure). */
+function fnv64(bytes: Uint8Array): string {
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (const byte of bytes) {
+    a = Math.imul(a ^ byte, 0x01000193);
+    b = Math.imul(b ^ byte, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
 
 /** The file name a plan's program is cached under (pure). */
 export function cacheKey(plan: FilterPlan): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ format: CACHE_FORMAT, arch: process.arch, plan }))
-    .digest('hex');
+  return fnv64(keyBytes(plan));
 }
 
-/** The cached program, if there is a whole one (a missing or bad file is not an error). */
-function readCached(path: string): Uint8Array | undefined {
+/** The cached program for `key`, if the file holds that key and a whole program. */
+function readCached(path: string, key: Buffer): Uint8Array | undefined {
   let fd: number;
   try {
     // Never through a symbolic link planted in the directory.
@@ -52,17 +71,18 @@ function readCached(path: string): Uint8Array | undefined {
     return undefined;
   }
   try {
-    const bpf = new Uint8Array(readFileSync(fd));
+    const data = readFileSync(fd);
+    if (data.length < LENGTH_BYTES) return undefined;
+    const length = data.readUInt32LE(0);
+    const stored = data.subarray(LENGTH_BYTES, LENGTH_BYTES + length);
+    if (!stored.equals(key)) return undefined;
+    const bpf = new Uint8Array(data.subarray(LENGTH_BYTES + length));
     checkProgram(bpf);
     return bpf;
   } catch {
     return undefined;
   } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed already
-    }
+    closeSync(fd);
   }
 }
 
@@ -72,15 +92,18 @@ function readCached(path: string): Uint8Array | undefined {
  * only costs the compilation.
  */
 export function compileFilterCached(plan: FilterPlan, dir: string): Uint8Array {
-  const path = join(dir, `${cacheKey(plan)}.bpf`);
-  const cached = readCached(path);
+  const key = keyBytes(plan);
+  const path = join(dir, `${fnv64(key)}.bpf`);
+  const cached = readCached(path, key);
   if (cached) return cached;
   const bpf = compileFilter(plan);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, bpf, { mode: 0o600, flag: 'wx' });
+      const length = Buffer.alloc(LENGTH_BYTES);
+      length.writeUInt32LE(key.length);
+      writeFileSync(tmp, Buffer.concat([length, key, bpf]), { mode: 0o600, flag: 'wx' });
       renameSync(tmp, path);
     } finally {
       rmSync(tmp, { force: true });
