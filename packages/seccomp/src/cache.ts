@@ -9,7 +9,7 @@
  * running kernel's version), as JSON. A file holds the key itself, then the program; a program
  * is used only when the key stored with it is exactly the one asked for. So the file name needs
  * no cryptographic hash (loading node:crypto costs about 11 ms of a CLI's start): it is a 64-bit
- * FNV-1a of the key, and two keys with the same name only replace each other's file. A different
+ * FNV-1a (word by word) of the key, and two keys with the same name only replace each other's file. A different
  * libseccomp could build a different program for the same plan, but one with the same meaning,
  * so its version is not part of the key (reading it would load libseccomp, the cost this avoids).
  *
@@ -45,13 +45,23 @@ function keyBytes(plan: FilterPlan): Buffer {
   return Buffer.from(JSON.stringify({ format: CACHE_FORMAT, arch: process.arch, plan }));
 }
 
-/** FNV-1a, 64 bits as two 32-bit halves with different offsets (pure). */
+/**
+ * FNV-1a over 32-bit words (then the last bytes), 64 bits as two halves with different offsets
+ * (pure). Word by word: byte by byte took about 3 ms for podman's plan.
+ */
 function fnv64(bytes: Uint8Array): string {
   let a = 0x811c9dc5;
   let b = 0xcbf29ce4;
-  for (const byte of bytes) {
-    a = Math.imul(a ^ byte, 0x01000193);
-    b = Math.imul(b ^ byte, 0x01000193);
+  const whole = bytes.length & ~3;
+  // An aligned copy: a Buffer's bytes may start anywhere in its pool.
+  const words = new Int32Array(new Uint8Array(bytes.subarray(0, whole)).buffer);
+  for (let i = 0; i < words.length; i++) {
+    a = Math.imul(a ^ words[i]!, 0x01000193);
+    b = Math.imul(b ^ words[i]!, 0x01000193);
+  }
+  for (let i = whole; i < bytes.length; i++) {
+    a = Math.imul(a ^ bytes[i]!, 0x01000193);
+    b = Math.imul(b ^ bytes[i]!, 0x01000193);
   }
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
