@@ -18,11 +18,11 @@
 // podman's no-cgroups mode ("not compatible with NoCgroups"): the podman run rows then say
 // failed, with the reason as a note, and the pull row still compares.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineLine, median, which } from './lib.mjs';
+import { cleanUp, machineLine, median, which } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../../apps/demo/dist/cli.js');
@@ -141,8 +141,7 @@ try {
   }
 } finally {
   await registry.stop();
-  // podman's storage holds files of subordinate ids, and podman keeps a pause process holding
-  // its user namespace: remove both, so the benchmark leaves nothing.
+  // podman's storage holds files of subordinate ids: reset it before the rest goes.
   for (let round = 0; round < RUNS; round++) {
     const dir = join(work, `podman-${round}`);
     if (existsSync(dir)) {
@@ -153,15 +152,7 @@ try {
       );
     }
   }
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a script run by hand, not a turbo task
-  const runtimeDir = process.env.XDG_RUNTIME_DIR ?? `/tmp/podman-run-${process.getuid()}`;
-  const pausePid = join(runtimeDir, 'libpod/tmp/pause.pid');
-  if (existsSync(pausePid)) spawnSync('sh', ['-c', `kill "$(cat '${pausePid}')" 2>/dev/null`]);
-  spawnSync('sh', [
-    '-c',
-    `rm -rf "${work}" 2>/dev/null || unshare --map-auto --map-root-user rm -rf "${work}"`,
-  ]);
-  if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  cleanUp(work);
 }
 
 console.log(

@@ -2,7 +2,8 @@
 // drift (another job, thermal state, page cache) touches every command alike, then print medians
 // and ratios. Benchmarks print figures; they assert nothing and are never run as tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -133,4 +134,21 @@ export function machineLine() {
     .slice(0, 3)
     .join(' ');
   return `${new Date().toISOString().slice(0, 10)}, ${cpus} cores, Linux ${kernel}, node ${process.version}, uid ${process.getuid()}, load ${load}`;
+}
+
+/**
+ * After a benchmark: stops rootless podman's pause process (catatonit, holding its user
+ * namespace: it would outlive the benchmark and trip the end-to-end tests' leftover checks) and
+ * removes the work directory, through a user namespace when it holds files of subordinate ids.
+ */
+export function cleanUp(work) {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a script run by hand, not a turbo task
+  const runtimeDir = process.env.XDG_RUNTIME_DIR ?? `/tmp/podman-run-${process.getuid()}`;
+  const pausePid = join(runtimeDir, 'libpod/tmp/pause.pid');
+  if (existsSync(pausePid)) spawnSync('sh', ['-c', `kill "$(cat '${pausePid}')" 2>/dev/null`]);
+  spawnSync('sh', [
+    '-c',
+    `rm -rf "${work}" 2>/dev/null || unshare --map-auto --map-root-user rm -rf "${work}"`,
+  ]);
+  if (existsSync(work)) rmSync(work, { recursive: true, force: true });
 }

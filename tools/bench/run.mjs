@@ -14,7 +14,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interleave, machineLine, median, printTable, requireGnuTime, which } from './lib.mjs';
+import {
+  cleanUp,
+  interleave,
+  machineLine,
+  median,
+  printTable,
+  requireGnuTime,
+  which,
+} from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../../apps/demo/dist/cli.js');
@@ -198,17 +206,7 @@ try {
   out = await interleave(cases, { runs: RUNS, cwd: work });
   memory = memoryAtExit();
 } finally {
-  // Rootless podman keeps a pause process (catatonit) holding its user namespace: it would
-  // outlive the benchmark (and trip the end-to-end tests' leftover checks). Stop it.
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a script run by hand, not a turbo task
-  const runtimeDir = process.env.XDG_RUNTIME_DIR ?? `/tmp/podman-run-${process.getuid()}`;
-  const pausePid = join(runtimeDir, 'libpod/tmp/pause.pid');
-  if (existsSync(pausePid)) spawnSync('sh', ['-c', `kill "$(cat '${pausePid}')" 2>/dev/null`]);
-  spawnSync('sh', [
-    '-c',
-    `rm -rf "${work}" 2>/dev/null || unshare --map-auto --map-root-user rm -rf "${work}"`,
-  ]);
-  if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  cleanUp(work);
 }
 
 console.log(`\n${machineLine()}; ${RUNS} interleaved rounds, medians\n`);

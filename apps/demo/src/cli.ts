@@ -7,6 +7,6 @@
 // is even loaded, so that the two start-ups overlap wherever a second core is free.
 import { startLauncherEarly, wantsEarlyLauncher } from './early-launcher.js';
 
-if (wantsEarlyLauncher(process.argv, process.execArgv)) startLauncherEarly();
+if (wantsEarlyLauncher(process.argv)) startLauncherEarly();
 // Not a top-level await: the CLI is built as CommonJS (tsup.config.ts).
 void import('./program.js').then(({ main }) => main());

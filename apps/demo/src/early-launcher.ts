@@ -1,4 +1,4 @@
-import { createLauncherPool, type LauncherPool } from '@rootless-ts/namespaces';
+import { createLauncherPool, type LauncherPool, runsSingleThreaded } from '@rootless-ts/namespaces';
 
 let early: LauncherPool | undefined;
 
@@ -8,10 +8,10 @@ let early: LauncherPool | undefined;
  */
 export function wantsEarlyLauncher(
   argv: readonly string[],
-  execArgv: readonly string[] = [],
+  singleThreaded = runsSingleThreaded(),
 ): boolean {
   const args = argv.slice(2);
-  if (execArgv.includes('--single-threaded')) return false;
+  if (singleThreaded) return false;
   return args[0] === 'run' && !args.includes('--help') && !args.includes('-h');
 }
 

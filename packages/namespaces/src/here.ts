@@ -38,27 +38,43 @@ import { Inbox, ParentEnd } from './inbox.js';
 import { cloneFlags } from './kinds.js';
 import { cachedHook, placeFds, stackTop } from './launch-support.js';
 import type { NetworkHandle, NetworkPlan } from './network.js';
-import { startPlannedNetwork } from './network.js';
 import { encode, type LaunchConfig } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import type { NamespacedProcess, SpawnOptions } from './spawn.js';
-import { callNow, handle, settle, withDeadline } from './spawn-support.js';
+import {
+  type Beside,
+  handle,
+  killQuietly,
+  settle,
+  startBeside,
+  withDeadline,
+} from './spawn-support.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 import { reportExecFailure, runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
 
 /** Whether this spawn can run in this process (see the module's comment); pure but for `process`. */
 export function canSpawnHere(options: SpawnOptions, cfg: LaunchConfig): boolean {
-  const singleThreaded =
-    process.execArgv.includes('--single-threaded') ||
-    /(^|\s)--single-threaded(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
   return (
     options.inProcess === true &&
-    singleThreaded &&
+    runsSingleThreaded() &&
     options.pool === undefined &&
     options.nodePath === undefined &&
     cfg.namespaces.includes('user') &&
     cfg.join === undefined
+  );
+}
+
+/**
+ * Whether this Node runs --single-threaded (on its command line or in NODE_OPTIONS): what
+ * spawn's inProcess needs, so that no V8 background thread works on the heap the child runs on.
+ */
+export function runsSingleThreaded(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): boolean {
+  return (
+    execArgv.includes('--single-threaded') || /(^|\s)--single-threaded(\s|$)/.test(nodeOptions)
   );
 }
 
@@ -98,10 +114,13 @@ export async function spawnHere(
   try {
     nsFds.push(libc.open(`/proc/${holder}/ns/user`, F.O_RDONLY | F.O_CLOEXEC));
     if (withNet) nsFds.push(libc.open(`/proc/${holder}/ns/net`, F.O_RDONLY | F.O_CLOEXEC));
+    // As for a pooled launcher, the program's descriptors are handed to the clone child
+    // (programDescriptors) rather than set up as a launcher's stdio; none is sent anywhere, so
+    // there is no launcher fd channel.
     plumbing = new Plumbing(stdio, options.extraFds ?? [], { fdChannel: -1 });
   } catch (e) {
     for (const fd of nsFds) libc.close(fd);
-    killQuietly(holder);
+    killQuietly(holder, 'SIGKILL');
     await holderExit;
     throw spawnError('clone', e);
   }
@@ -111,16 +130,12 @@ export async function spawnHere(
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
-  let networkStarting: ReturnType<typeof settle<NetworkHandle>> | undefined;
-  let sidecarStarting: ReturnType<typeof settle<unknown>> | undefined;
+  let beside: Beside | undefined;
   const receivedFds: number[] = [];
   try {
     // The maps, the network and the sidecar, all on the holder and at once; the seccomp
     // programs and the setup hooks meanwhile.
-    networkStarting =
-      net && net.mode !== 'host' ? settle(startPlannedNetwork(net, holder, timeoutMs)) : undefined;
-    const sidecar = options.sidecar;
-    sidecarStarting = sidecar ? settle(callNow(() => sidecar(holder))) : undefined;
+    beside = startBeside(holder, net, options.sidecar, timeoutMs);
     const mapping = options.idmap
       ? settle(
           withDeadline(Promise.resolve(options.idmap(holder)), timeoutMs, 'writing the id maps'),
@@ -137,15 +152,7 @@ export async function spawnHere(
       const mapped = await mapping;
       if (!mapped.ok) throw spawnError('idmap', mapped.error);
     }
-    if (networkStarting) {
-      const started = await networkStarting;
-      if (!started.ok) throw spawnError('network', started.error);
-      network = started.value;
-    }
-    if (sidecarStarting) {
-      const started = await sidecarStarting;
-      if (!started.ok) throw spawnError('sidecar', started.error);
-    }
+    network = await beside.up();
     // What the child will wait for, answered ahead (synchronously: the clone blocks us).
     libc.write(plumbing.channelFd, Buffer.from(encode({ t: 'mapped' }) + encode({ t: 'exec' })));
     const filters = prepareFilters(cfg.seccomp);
@@ -154,7 +161,7 @@ export async function spawnHere(
     } finally {
       releaseFilters(filters);
       // The program, if it runs, holds the namespaces now.
-      killQuietly(holder);
+      killQuietly(holder, 'SIGKILL');
     }
     // Our copies of the child's ends: its channel's end then confirms the exec.
     plumbing.closeTheirs();
@@ -164,20 +171,15 @@ export async function spawnHere(
     receivedFds.push(...plumbing.receiveFds());
     await parent.waitExecConfirmed(timeoutMs);
   } catch (e) {
-    if (pid) killQuietly(pid);
+    if (pid) killQuietly(pid, 'SIGKILL');
     await exit;
-    await network?.close();
-    if (networkStarting && !network) {
-      const started = await networkStarting;
-      if (started.ok) await started.value.close();
-    }
-    await sidecarStarting;
+    await beside?.stop();
     for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e instanceof SpawnError ? e : spawnError('clone', e);
   } finally {
     for (const fd of nsFds) libc.close(fd);
-    killQuietly(holder);
+    killQuietly(holder, 'SIGKILL');
     await holderExit;
   }
   plumbing.channel.destroy();
@@ -269,12 +271,4 @@ function cloneHere(
     { stackTop: top },
   );
   libc.waitpid(c);
-}
-
-function killQuietly(pid: number): void {
-  try {
-    libc.kill(pid, signal.SIGKILL);
-  } catch {
-    // gone already
-  }
 }

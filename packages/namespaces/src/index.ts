@@ -7,6 +7,7 @@ export {
 } from './child.js';
 export type { CapabilitySet, CapabilitySets, SeccompOption } from './containment.js';
 export { type SerializedError, SpawnError, type SpawnStep } from './errors.js';
+export { runsSingleThreaded } from './here.js';
 export { mapIds, rootlessIdMap } from './idmap.js';
 export {
   type NamespaceId,

@@ -2,7 +2,8 @@
 import type { Readable } from 'node:stream';
 import { errno as E } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import type { NetworkHandle } from './network.js';
+import { spawnError } from './errors.js';
+import { type NetworkHandle, type NetworkPlan, startPlannedNetwork } from './network.js';
 import type { ExitStatus } from './reaper.js';
 import type { NamespacedProcess } from './spawn.js';
 import type { Plumbing } from './stdio.js';
@@ -90,4 +91,44 @@ export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/** What runs beside the id maps and the child's setup: the network's helper and the sidecar. */
+export interface Beside {
+  /** Waits until both are up: the network's handle, or a SpawnError (step network or sidecar). */
+  up(): Promise<NetworkHandle | undefined>;
+  /** After a failure: stops the network's helper, up or still starting, and waits for the sidecar. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the `network` option's helper and the caller's `sidecar` for the process `pid`, at
+ * once: pasta and slirp4netns join the user namespace as its owner, which needs no id mapped
+ * yet, and bringing the network up (about 50 ms for pasta) costs no time of its own beside the
+ * rest. Their synchronous parts run now, while that process is still the caller's (not yet
+ * root inside): they may open its /proc/PID/ns entries.
+ */
+export function startBeside(
+  pid: number,
+  net: NetworkPlan | undefined,
+  sidecar: ((pid: number) => Promise<unknown>) | undefined,
+  timeoutMs: number,
+): Beside {
+  const network =
+    net && net.mode !== 'host' ? settle(startPlannedNetwork(net, pid, timeoutMs)) : undefined;
+  const side = sidecar ? settle(callNow(() => sidecar(pid))) : undefined;
+  return {
+    async up() {
+      const n = await network;
+      if (n && !n.ok) throw spawnError('network', n.error);
+      const c = await side;
+      if (c && !c.ok) throw spawnError('sidecar', c.error);
+      return n?.value;
+    },
+    async stop() {
+      const n = await network;
+      if (n?.ok) await n.value.close();
+      await side;
+    },
+  };
 }

@@ -20,20 +20,12 @@ import {
   type NetworkOptions,
   type NetworkPlan,
   planNetwork,
-  startPlannedNetwork,
 } from './network.js';
 import type { LauncherPool, PooledLauncher } from './pool.js';
 import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
-import {
-  callNow,
-  handle,
-  killQuietly,
-  type Settled,
-  settle,
-  withDeadline,
-} from './spawn-support.js';
+import { type Beside, handle, killQuietly, startBeside, withDeadline } from './spawn-support.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
 
 export type { StdioSpec };
@@ -69,7 +61,7 @@ export interface SpawnOptions {
    * background thread that could work on the heap while the child runs JavaScript on it), from
    * its main thread, with a user namespace, and without `pool` or `nodePath`; otherwise a
    * launcher is used as usual. The id maps, the network and `sidecar` are then set up first, on
-   * a paused process holding the new user (and network) namespace, whose pid they are given;
+   * a process that holds the new user (and network) namespace, whose pid they are given;
    * and this thread is blocked while the child sets up (no setup deadline).
    */
   inProcess?: boolean;
@@ -422,8 +414,7 @@ async function start(
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
-  let networkStarting: Promise<Settled<NetworkHandle>> | undefined;
-  let sidecarStarting: Promise<Settled<unknown>> | undefined;
+  let beside: Beside | undefined;
   // enter() into a pid namespace: the child that cloned the program's process, to be killed
   // (like the launcher) before the exec, and reaped.
   let intermediate = 0;
@@ -442,17 +433,9 @@ async function start(
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
     exit = watchExit(pid);
     if (intermediate) intermediateExit = watchExit(intermediate);
-    // The network helper starts at once, beside the id maps and the child's setup: pasta and
-    // slirp4netns join the user namespace as its owner, which gives them its capabilities before
-    // any id is mapped, and bringing the network up (about 50 ms for pasta) then costs no
-    // time of its own. The program still runs only once the network is up: the child waits for
-    // 'exec', sent after it.
-    networkStarting =
-      net && net.mode !== 'host' ? settle(startPlannedNetwork(net, pid, timeoutMs)) : undefined;
-    const sidecar = 'sidecar' in options ? options.sidecar : undefined;
-    // Called now, before 'mapped' goes out: its synchronous part runs while the child is still
-    // the caller's (not yet root inside), e.g. to open the child's /proc/PID/ns entries.
-    sidecarStarting = sidecar ? settle(callNow(() => sidecar(pid))) : undefined;
+    // The network and the sidecar, beside the id maps and the child's setup; the program
+    // still runs only once they are up: the child waits for 'exec', sent after them.
+    beside = startBeside(pid, net, 'sidecar' in options ? options.sidecar : undefined, timeoutMs);
     const idmap = 'idmap' in options ? options.idmap : undefined;
     if (idmap) {
       try {
@@ -463,15 +446,7 @@ async function start(
     }
     send({ t: 'mapped' });
     await parent.waitReady(options.setupTimeoutMs ?? 60_000);
-    if (networkStarting) {
-      const started = await networkStarting;
-      if (!started.ok) throw spawnError('network', started.error);
-      network = started.value;
-    }
-    if (sidecarStarting) {
-      const started = await sidecarStarting;
-      if (!started.ok) throw spawnError('sidecar', started.error);
-    }
+    network = await beside.up();
     receivedFds.push(...plumbing.receiveFds());
     // A launcher started for this spawn (or one that entered a pid namespace through an
     // intermediate process) is not needed any more: killed before the exec, so that it never
@@ -492,7 +467,7 @@ async function start(
     // copy of the channel, the child has exited and the launcher goes back to the pool.
     if (pooled && reusable && parent.errorReported && (await parent.waitClosed(timeoutMs))) {
       await exit;
-      await network?.close();
+      await beside?.stop();
       for (const fd of receivedFds.splice(0)) libc.close(fd);
       plumbing.destroy();
       launcher.off?.('exit', onLauncherExit);
@@ -508,12 +483,7 @@ async function start(
     if (pid) killQuietly(pid, 'SIGKILL');
     await Promise.all([helpersGone, exit]);
     // The helper does not notice the namespace's end by itself (nor does one still starting).
-    if (networkStarting && !network) {
-      const started = await networkStarting;
-      if (started.ok) network = started.value;
-    }
-    await network?.close();
-    await sidecarStarting;
+    await beside?.stop();
     for (const fd of receivedFds.splice(0)) libc.close(fd);
     plumbing.destroy();
     throw e;

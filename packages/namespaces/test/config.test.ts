@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializeError } from '../src/errors.js';
+import { runsSingleThreaded } from '../src/here.js';
 import {
   cloneFlags,
   type LauncherPool,
@@ -282,5 +283,13 @@ describe('launchConfig: containment options', () => {
     expect(refuse({ argv: ['sh'], seccomp: { profile, cacheDir: 'cache' } })).toContain(
       'seccomp.cacheDir must be an absolute path, not "cache"',
     );
+  });
+});
+
+describe('runsSingleThreaded', () => {
+  it('reads --single-threaded from the command line or NODE_OPTIONS', () => {
+    expect(runsSingleThreaded(['--single-threaded'], '')).toBe(true);
+    expect(runsSingleThreaded([], '--max-old-space-size=64 --single-threaded')).toBe(true);
+    expect(runsSingleThreaded(['--expose-gc'], '--single-threaded-gc')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runNodeAs, testUser } from '@rootless-ts/testkit';
+import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
 
 export const fixture = (name: string) =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -51,4 +51,12 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Live processes of the test user and its subordinate ids: none may outlive a test. */
+export function strays(): string[] {
+  const user = testUser();
+  return processesOf(user, subordinateRange(user, '/etc/subuid'))
+    .filter((p) => p.state !== 'Z')
+    .map((p) => `${p.pid} ${p.command}`);
 }

@@ -1,18 +1,14 @@
-import { processesOf, subordinateRange, testUser } from '@rootless-ts/testkit';
+import { subordinateRange, testUser } from '@rootless-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnAsTestUser } from './helpers.js';
+import { spawnAsTestUser, strays } from './helpers.js';
 
 const user = testUser();
-const subuid = subordinateRange(user, '/etc/subuid');
+const _subuid = subordinateRange(user, '/etc/subuid');
 const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 afterEach(() => {
   // Nothing of the test user's, nor of its subordinate ids, outlives a test.
-  expect(
-    processesOf(user, subuid)
-      .filter((p) => p.state !== 'Z')
-      .map((p) => `${p.pid} ${p.command}`),
-  ).toEqual([]);
+  expect(strays()).toEqual([]);
 });
 
 // mapIds starts newuidmap and newgidmap together, through posix_spawn rather than

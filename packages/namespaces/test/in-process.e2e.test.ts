@@ -1,12 +1,11 @@
 import { readlinkSync } from 'node:fs';
 import { runAs, testUser } from '@rootless-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, fixture } from './helpers.js';
-import { liveProcesses } from './network-helpers.js';
+import { alive, fixture, strays } from './helpers.js';
 
 // Nothing of the test user's is left running: no holder, no child, no launcher.
 afterEach(() => {
-  expect(liveProcesses()).toEqual([]);
+  expect(strays()).toEqual([]);
 });
 
 async function run(mode: string, flags = ['--single-threaded']) {

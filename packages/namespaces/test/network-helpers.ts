@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { processesOf, runNodeAs, testUser } from '@rootless-ts/testkit';
+import { alive } from './helpers.js';
 
 export const fixture = (name: string) =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -102,16 +102,6 @@ export class Held {
 
   done() {
     return this.next((e) => e.event === 'done', 'its report') as unknown as Promise<Done>;
-  }
-}
-
-/** Whether a pid is a live process (not a zombie). */
-export function alive(pid: number): boolean {
-  if (!existsSync(`/proc/${pid}`)) return false;
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
   }
 }
 

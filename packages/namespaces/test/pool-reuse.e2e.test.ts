@@ -1,19 +1,12 @@
 import { spawn as spawnProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
+import { runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
+import { fixture, strays } from './helpers.js';
 
 const user = testUser();
-const subuid = subordinateRange(user, '/etc/subuid');
-
-/** Live processes of the test user and its subordinate ids: none may outlive a test. */
-function strays(): string[] {
-  return processesOf(user, subuid)
-    .filter((p) => p.state !== 'Z')
-    .map((p) => `${p.pid} ${p.command}`);
-}
+const _subuid = subordinateRange(user, '/etc/subuid');
 
 /** A launcher's descriptors and threads, read as root (its memory is not dumpable after a spawn). */
 function launcherState(pid: number): { fds: string[]; threads: number } {

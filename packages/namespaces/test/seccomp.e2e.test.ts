@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PODMAN_DEFAULT_CAPS } from '@rootless-ts/capabilities';
 import {
   mountTable,
   processesOf,
@@ -22,19 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const user = testUser();
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const PODMAN_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SETFCAP',
-  'CAP_SETGID',
-  'CAP_SETPCAP',
-  'CAP_SETUID',
-  'CAP_SYS_CHROOT',
-];
+const PODMAN_CAPS = [...PODMAN_DEFAULT_CAPS];
 
 interface Outcome {
   stdout: string;

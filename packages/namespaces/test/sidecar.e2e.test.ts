@@ -1,15 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { removeTree, runNodeAs, testUser, userTempDir } from '@rootless-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
-import { liveProcesses } from './network-helpers.js';
+import { fixture, strays } from './helpers.js';
 
 let dir: string | undefined;
 
 afterEach(() => {
   if (dir) removeTree(dir);
   dir = undefined;
-  expect(liveProcesses()).toEqual([]);
+  expect(strays()).toEqual([]);
 });
 
 async function run(mode: 'wait' | 'fail') {

@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { processesOf, runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
+import { runNodeAs, subordinateRange, testUser } from '@rootless-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { alive, fixture, hook, spawnAsTestUser } from './helpers.js';
+import { alive, fixture, hook, spawnAsTestUser, strays } from './helpers.js';
 
 const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const user = testUser();
-const subuid = subordinateRange(user, '/etc/subuid');
-
-/** Live processes of the test user and its subordinate ids: none may outlive a test. */
-function strays(): string[] {
-  return processesOf(user, subuid)
-    .filter((p) => p.state !== 'Z')
-    .map((p) => `${p.pid} ${p.command}`);
-}
+const _subuid = subordinateRange(user, '/etc/subuid');
 
 describe('step 1: a user namespace without a mapping', () => {
   it('has a full capability set before exec, none after, and runs as nobody', async () => {
