@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { noSubidUser, runAs, type TestUser, testkitFixture } from '@rootless-ts/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -326,6 +333,34 @@ describe('seccomp: podman’s profile by default, --security-opt seccomp=unconfi
     );
     expect(existsSync(marker)).toBe(false);
     await expectNoLeftovers(before, user, bb.dir);
+  });
+
+  it('the cache of compiled programs is out of reach of root inside a root filesystem', async () => {
+    // The user's cache (a run fills it): a program there is the next container's filter.
+    expect((await rootless(['run', '-r', bb.root, '--', 'true'])).code).toBe(0);
+    const cache = join(user.home, '.cache', 'rootless-ts', 'seccomp');
+    const programs = () =>
+      readdirSync(cache)
+        .sort()
+        .map((f) => `${f} ${readFileSync(join(cache, f)).toString('base64')}`);
+    const before = programs();
+    expect(before.length).toBeGreaterThan(0);
+    // Control: over the host's files (no --root) the path is the real cache, listed as it is.
+    const control = await rootless(['run', '--', 'ls', cache]);
+    expect(control.stdout.trim().split('\n').sort()).toEqual(readdirSync(cache).sort());
+    // The attack: root inside overwrites every program it finds at that path and plants one.
+    const inRoot = join(bb.root, user.home);
+    const hadHome = existsSync(inRoot);
+    const attack = `mkdir -p ${cache} && for f in ${cache}/*.bpf; do echo x > "$f"; done; echo x > ${cache}/planted.bpf; ls ${cache}`;
+    const r = await rootless(['run', '-u', '0', '-r', bb.root, '--', 'sh', '-c', attack]);
+    try {
+      expect(r.code).toBe(0);
+      // It wrote in the container's root (its own files), not in the user's cache.
+      expect(r.stdout).toContain('planted.bpf');
+      expect(programs()).toEqual(before);
+    } finally {
+      rmSync(hadHome ? join(inRoot, '.cache') : inRoot, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,14 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noSubidUser, removeTree, type TestUser, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  busyboxRoot,
-  expectNoLeftovers,
-  rootless,
-  snapshot,
-  treeListing,
-  user,
-} from './helpers.js';
+import { busyboxRoot, expectNoLeftovers, rootless, snapshot, user } from './helpers.js';
 
 // Attacks on the mounts the setup made, as root inside: with -u root, with --map-uid 0 (the
 // default user is then root) and under the single mapping (a user without subordinate ids is
