@@ -296,6 +296,10 @@ void rtc_constants(void) {
   C(fcntl, F_SETFL);
   C(fcntl, F_DUPFD_CLOEXEC);
   C(fcntl, FD_CLOEXEC);
+  /* poll(2) events */
+  C(fcntl, POLLIN);
+  C(fcntl, POLLHUP);
+  C(fcntl, POLLERR);
   C(fcntl, AT_FDCWD);
   C(fcntl, AT_SYMLINK_NOFOLLOW);
   C(fcntl, AT_REMOVEDIR);

@@ -1,7 +1,7 @@
 import { errno as E, fcntl as F, syscall as SYS } from '@rootless-ts/constants';
 import { errnoError } from './errors.js';
 import { check, fn } from './library.js';
-import { layout, writeField } from './structs.js';
+import { layout, readField, writeField } from './structs.js';
 import { checkedSyscall } from './syscall.js';
 
 /** `open(2)`; mode matters only with O_CREAT or O_TMPFILE. */
@@ -81,6 +81,33 @@ export function socketpair(domain: number, type: number, protocol = 0): [number,
 export function read(fd: number, buf: Uint8Array, length = buf.byteLength): number {
   if (length > buf.byteLength) throw new RangeError('read: length exceeds the buffer');
   return check(fn('intptr_t read(int fd, void *buf, size_t count)')(fd, buf, length), 'read');
+}
+
+export interface PollRequest {
+  fd: number;
+  /** POLLIN, … (constants' fcntl group). */
+  events: number;
+}
+
+/**
+ * `poll(2)`: waits up to `timeoutMs` (-1: without limit) until one of the descriptors has one of
+ * its events (or POLLHUP, POLLERR); returns each one's revents, all 0 when the time ran out.
+ */
+export function poll(fds: readonly PollRequest[], timeoutMs: number): number[] {
+  const l = layout('pollfd');
+  const buf = Buffer.alloc(l.size * fds.length);
+  for (const [i, p] of fds.entries()) {
+    const one = buf.subarray(i * l.size, (i + 1) * l.size);
+    writeField(one, l, 'fd', p.fd);
+    writeField(one, l, 'events', p.events);
+  }
+  check(
+    fn('int poll(void *fds, unsigned long nfds, int timeout)')(buf, fds.length, timeoutMs),
+    'poll',
+  );
+  return fds.map((_, i) =>
+    Number(readField(buf.subarray(i * l.size, (i + 1) * l.size), l, 'revents')),
+  );
 }
 
 /** `write(2)` of a buffer or a UTF-8 string; returns the count written (may be short). */

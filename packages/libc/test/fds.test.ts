@@ -20,6 +20,7 @@ import {
   open,
   openat2,
   pipe2,
+  poll,
   read,
   readlink,
   socketpair,
@@ -42,6 +43,28 @@ describe('descriptors', () => {
     close(w);
     expect(read(r, Buffer.alloc(8))).toBe(0);
     close(r);
+  });
+
+  it('poll: nothing within the time, then POLLIN for data, then POLLHUP for the closed end', () => {
+    const [r, w] = pipe2(F.O_CLOEXEC);
+    const [r2, w2] = pipe2(F.O_CLOEXEC);
+    const started = Date.now();
+    expect(poll([{ fd: r, events: F.POLLIN }], 30)).toEqual([0]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    write(w2, 'x');
+    // Only the second pipe is ready; each entry has its own revents.
+    expect(
+      poll(
+        [
+          { fd: r, events: F.POLLIN },
+          { fd: r2, events: F.POLLIN },
+        ],
+        1000,
+      ),
+    ).toEqual([0, F.POLLIN]);
+    close(w);
+    expect(poll([{ fd: r, events: F.POLLIN }], 1000)[0]! & F.POLLHUP).toBe(F.POLLHUP);
+    for (const fd of [r, r2, w2]) close(fd);
   });
 
   it('read honours a length and a subarray', () => {
