@@ -1,5 +1,20 @@
 import { writeFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+// commander requires node:child_process as it loads, for executable subcommands only (this CLI
+// has none); that also loads node:net, node:dgram and node:stream, about 8 ms of every start.
+// Its require gets src/lazy-child-process.cjs instead, which loads the module on first use.
+const lazyChildProcessForCommander: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: resolve('src/lazy-child-process.cjs') }
+        : undefined,
+    );
+  },
+};
 
 // One start of `rootless run` loads the CLI in this process and the launcher plus the setup
 // hooks in another: each module file costs a resolution, a read and a compile on every start.
@@ -40,6 +55,10 @@ export default defineConfig({
   // koffi finds its native part relative to its own files: it must stay in node_modules (it is a
   // dependency of libc, not of this package, so it is not external by default).
   external: ['koffi'],
+  // Builtins keep their node: prefix (Node 20 has it): tsup's plugin that strips it would also
+  // resolve commander's node:child_process before lazyChildProcessForCommander could.
+  removeNodeProtocol: false,
+  esbuildPlugins: [lazyChildProcessForCommander],
   // This package is "type": "module"; its built files are CommonJS.
   onSuccess: async () => {
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');

@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanUp, machineLine, median, which } from './lib.mjs';
+import { cleanUp, machineLine, median, shebangFlags, which } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../../apps/demo/dist/cli.js');
@@ -90,7 +90,7 @@ const tools = {
     const env = { ...process.env, XDG_DATA_HOME: join(work, `rootless-${round}`) };
     const run = [
       process.execPath,
-      '--single-threaded',
+      ...shebangFlags(cli),
       cli,
       'run',
       '--network',

@@ -2,7 +2,7 @@
 // drift (another job, thermal state, page cache) touches every command alike, then print medians
 // and ratios. Benchmarks print figures; they assert nothing and are never run as tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const median = (xs) => {
@@ -151,4 +151,15 @@ export function cleanUp(work) {
     `rm -rf "${work}" 2>/dev/null || unshare --map-auto --map-root-user rm -rf "${work}"`,
   ]);
   if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The Node flags of a script's shebang (`#!/usr/bin/env -S node --single-threaded …`): the
+ * benchmarks start the `rootless` bin as it runs when executed, with the same Node binary.
+ */
+export function shebangFlags(script) {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0];
+  const words = first.split(/\s+/);
+  const node = words.indexOf('node');
+  return node >= 0 ? words.slice(node + 1) : [];
 }

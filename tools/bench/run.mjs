@@ -21,6 +21,7 @@ import {
   median,
   printTable,
   requireGnuTime,
+  shebangFlags,
   which,
 } from './lib.mjs';
 
@@ -81,9 +82,11 @@ function ociBundle(runtime) {
   return bundle;
 }
 
-// As the `rootless` bin runs (its shebang: node --single-threaded, which lets `run` start the
-// container from the CLI process itself); `node cli.js` without it goes through a launcher.
-const NODE = [process.execPath, '--single-threaded'];
+// As the `rootless` bin runs: with the Node flags of its shebang (`#!/usr/bin/env -S node
+// --single-threaded …`, which lets `run` start the container from the CLI process itself);
+// `node cli.js` without them goes through a launcher.
+const SHEBANG_FLAGS = shebangFlags(cli);
+const NODE = [process.execPath, ...SHEBANG_FLAGS];
 const rootless = (name, ...opts) => ({
   name,
   env,
@@ -181,7 +184,7 @@ function memoryAtExit() {
   const rows = [];
   for (const [name, args] of [
     ['node -e 0', ['-e', '0']],
-    ['rootless run', ['--single-threaded', cli, 'run', '--root', root, '--', 'true']],
+    ['rootless run', [...SHEBANG_FLAGS, cli, 'run', '--root', root, '--', 'true']],
   ]) {
     const samples = [];
     for (let i = 0; i < 5; i++) {

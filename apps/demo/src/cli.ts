@@ -1,10 +1,12 @@
-#!/usr/bin/env -S node --single-threaded
+#!/usr/bin/env -S node --single-threaded --expose-gc
 // The `rootless` command. Started with --single-threaded (this line; `node --single-threaded
 // cli.js` by hand), V8 runs no background threads, and `run` starts the container from this
 // very process (spawn's inProcess: one Node start-up in all). Started otherwise, `run` needs a
 // launcher, a second Node process, whose start-up would begin only once this process has loaded
 // the whole CLI and planned the container: it is then started first, before the rest of the CLI
 // is even loaded, so that the two start-ups overlap wherever a second core is free.
+// --expose-gc: the in-process spawn collects the young generation before its clone, and the
+// global gc saves loading node:v8 (and with it Node's streams) for that.
 import { startLauncherEarly, wantsEarlyLauncher } from './early-launcher.js';
 
 if (wantsEarlyLauncher(process.argv)) startLauncherEarly();

@@ -8,9 +8,7 @@ import {
   type HostEntry,
   hostsFile,
   NetworkError,
-  type NetworkHandle,
   type NetworkMode,
-  networkSetup,
   type PortMapping,
   parseAddHost,
   parseDnsServer,
@@ -18,7 +16,6 @@ import {
   parsePortSpecs,
   resolvConf,
   SLIRP4NETNS_ADDRESS,
-  startNetwork,
 } from '@rootless-ts/network';
 import { RootlessError } from './errors.js';
 
@@ -142,37 +139,4 @@ export function etcFiles(
       ...(mode === 'slirp4netns' ? { address: SLIRP4NETNS_ADDRESS } : {}),
     }),
   };
-}
-
-/** The spawn's extra namespaces and setup hooks for the mode (none for host). */
-export function networkSpawnParts(mode: NetworkMode) {
-  return networkSetup(mode);
-}
-
-/**
- * Starts the network from the idmap callback (after the id maps) and keeps its handle, so that
- * the caller can close it when the container has exited, or when the spawn failed after it.
- */
-export class ContainerNetwork {
-  private handle: NetworkHandle | undefined;
-
-  constructor(
-    readonly mode: NetworkMode,
-    private readonly ports: PortMapping[],
-  ) {}
-
-  /**
-   * Starts the helper for the container whose host pid is `pid` (nothing for `host`): spawn()'s
-   * `sidecar`, so it comes up beside the id maps and the container's setup, and the program
-   * starts once it is up. pasta and slirp4netns join the user namespace as its owner, which
-   * needs no id mapped yet.
-   */
-  async start(pid: number): Promise<void> {
-    if (this.mode === 'host') return;
-    this.handle = await startNetwork({ mode: this.mode, pid, ports: this.ports });
-  }
-
-  close(): Promise<void> {
-    return this.handle?.close() ?? Promise.resolve();
-  }
 }

@@ -36,13 +36,13 @@ export interface HostFacts {
   /** Tells what host paths are (planRootfs's probe), injectable in tests. */
   probe?: HostProbe;
   /**
-   * The network chosen (network.ts): a private one adds the `net` namespace and its setup hooks
-   * (first: they write a /proc/sys file, which the mount plan makes read-only) and, with --root,
-   * the generated /etc/resolv.conf and /etc/hosts. Left out: the host's network.
+   * The network chosen (network.ts): a private one adds the `net` namespace and, with --root, the
+   * generated /etc/resolv.conf and /etc/hosts. Left out: the host's network. Its helper and its
+   * setup hook (`lo` up, ping) are spawn's `network` option (run.ts), which puts the hook first:
+   * it writes a /proc/sys file, which the mount plan makes read-only.
    */
   network?: {
     private: boolean;
-    setup: SetupHookSpec[];
     resolvConf?: string;
     hosts?: string;
   };
@@ -163,10 +163,7 @@ export function planRun(req: RunRequest, facts: HostFacts): RunPlan {
       hook.tty.cols = facts.winsize.cols;
     }
   }
-  const setup: SetupHookSpec[] = [
-    ...(facts.network?.setup ?? []),
-    { module: facts.hookModule, config: hook },
-  ];
+  const setup: SetupHookSpec[] = [{ module: facts.hookModule, config: hook }];
   const spawn: RunPlan['spawn'] = {
     argv: req.command,
     env,

@@ -257,9 +257,11 @@ export function buildProgram(exit: (code: number) => void): Command {
 export async function main(): Promise<void> {
   const exit = (code: number) => {
     process.exitCode = code;
-    // Streams we relayed may keep the loop alive: leave once stdout is flushed, and once a
-    // launcher started early that no container took is gone (nothing is left behind).
-    void discardEarlyLauncher().finally(() => process.stdout.write('', () => process.exit(code)));
+    // Streams we relayed may keep the loop alive: leave once a launcher started early that no
+    // container took is gone (nothing is left behind). Nothing written to stdout is pending:
+    // on Linux its writes are synchronous (files, pipes and terminals alike), and touching
+    // process.stdout to flush it would make the stream (node:net, node:tty) on every run.
+    void discardEarlyLauncher().finally(() => process.exit(code));
   };
   const program = buildProgram(exit);
   try {

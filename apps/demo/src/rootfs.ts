@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -53,7 +52,9 @@ export function makeBusyboxRoot(dir: string, busybox = '/bin/busybox'): string {
   }
   let list: string;
   try {
-    list = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' });
+    list = process
+      .getBuiltinModule('node:child_process')
+      .execFileSync(busybox, ['--list-full'], { encoding: 'utf8' });
   } catch (e) {
     throw new RootlessError(
       'rootfs busybox',

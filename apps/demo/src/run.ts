@@ -9,6 +9,7 @@ import {
   EXIT_CANNOT_EXECUTE,
   EXIT_NOT_FOUND,
   type NamespacedProcess,
+  type NetworkOptions,
   rootlessIdMap,
   SpawnError,
   type SpawnStep,
@@ -25,13 +26,7 @@ import {
 import { discardEarlyLauncher, earlyLauncher } from './early-launcher.js';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
-import {
-  ContainerNetwork,
-  checkNeedsRoot,
-  chooseMode,
-  etcFiles,
-  networkSpawnParts,
-} from './network.js';
+import { checkNeedsRoot, chooseMode, etcFiles } from './network.js';
 import type { RunRequest } from './options.js';
 import { planRun, type RunPlan, seccompCacheDir } from './planner.js';
 import { forwardSignals } from './signals.js';
@@ -60,13 +55,14 @@ export async function runContainer(
 ): Promise<number> {
   let plan: RunPlan;
   let idmap: ReturnType<typeof rootlessIdMap>;
-  let network: ContainerNetwork;
+  let network: NetworkOptions;
   try {
     checkNeedsRoot(req.network, req.root);
     const chosen = chooseMode(req.network ?? { ports: [], dns: [], addHosts: [] });
     if (chosen.warning) say(`rootless: warning: ${chosen.warning}`);
-    network = new ContainerNetwork(chosen.mode, req.network?.ports ?? []);
-    const net = networkSpawnParts(chosen.mode);
+    // spawn's own network option: the helper starts beside the id maps and the setup, and in
+    // this process (inProcess) the container's first process reads pasta's readiness itself.
+    network = { mode: chosen.mode, ports: req.network?.ports ?? [] };
     const files =
       chosen.mode !== 'host' && req.root !== undefined
         ? etcFiles(
@@ -94,7 +90,7 @@ export async function runContainer(
             : isHostDir(p),
       hookModule: hookModulePath(),
       ...(req.tty && hostWinsize() ? { winsize: hostWinsize()! } : {}),
-      network: { private: chosen.mode !== 'host', setup: net.setup, ...files },
+      network: { private: chosen.mode !== 'host', ...files },
     });
   } catch (e) {
     say(errorLine(describe(e, req)));
@@ -120,14 +116,12 @@ export async function runContainer(
       ...plan.spawn,
       ...(pool ? { pool } : { inProcess: true }),
       idmap: idmap.idmap,
-      sidecar: (pid) => network.start(pid),
+      network,
       stdio: req.tty ? 'ignore' : 'inherit',
     });
   } catch (e) {
     // A launcher the spawn killed would be replaced: the pool goes first.
     await discardEarlyLauncher();
-    // The network may have started before a later step failed: nothing may be left.
-    await network.close();
     forwarder.stop();
     const err = describe(e, req);
     say(errorLine(err));
@@ -142,16 +136,16 @@ export async function runContainer(
     if (master === undefined) {
       child.kill('SIGKILL');
       await child.exited;
-      await network.close();
       forwarder.stop();
       say('rootless: -t: the container did not send its terminal');
       return SETUP_FAILED;
     }
     relay = relayTerminal(master);
   }
-  const status = await child.exited;
-  // The helper does not notice the container's end by itself.
-  await network.close();
+  // The program's status as soon as it is reaped: spawn has then sent the network's helper its
+  // SIGKILL. The helper's exit (pasta frees its buffers: about 25 ms) ends after we return, as
+  // podman leaves pasta to exit by itself; it is ours no longer, and nothing waits for it.
+  const status = await child.exitStatus;
   if (relay) {
     await Promise.race([relay.drained, new Promise((r) => setTimeout(r, 500))]);
     relay.restore();
@@ -242,8 +236,8 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
   if (e instanceof RootlessError) return e;
   const cmd = req.command[0] ?? '';
   if (e instanceof SpawnError) {
-    if (e.step === 'sidecar' && e.cause instanceof NetworkError) {
-      // The network helper is the spawn's sidecar: its errors name the helper.
+    if (e.step === 'network' && e.cause instanceof NetworkError) {
+      // The network helper's errors name the helper.
       return new RootlessError('network', { cause: e.cause });
     }
     if (e.step === 'resolve' || e.step === 'exec') {

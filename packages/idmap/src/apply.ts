@@ -1,4 +1,3 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { IdMapError } from './errors.js';
 import { findHelper, type HelperInfo, helperName, type IdKind, inspectHelper } from './helper.js';
 import { helperArgs, type IdMap, validateIdMap } from './map.js';
@@ -42,10 +41,12 @@ export async function applyIdMap(
   const args = [String(pid), ...helperArgs(map)];
   const result = await new Promise<{ code: number | null; stderr: string; error?: Error }>(
     (resolve) => {
-      execFile(helper.path, args, { encoding: 'utf8' }, (error, _stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stderr, ...(error && code === null ? { error } : {}) });
-      });
+      process
+        .getBuiltinModule('node:child_process')
+        .execFile(helper.path, args, { encoding: 'utf8' }, (error, _stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          resolve({ code, stderr, ...(error && code === null ? { error } : {}) });
+        });
     },
   );
   checkHelperResult(helper, pid, result.code, result.stderr, result.error);
@@ -65,7 +66,9 @@ export function applyIdMapSync(
     return 'direct';
   }
   const helper = resolveHelper(kind, options);
-  const r = spawnSync(helper.path, [String(pid), ...helperArgs(map)], { encoding: 'utf8' });
+  const r = process
+    .getBuiltinModule('node:child_process')
+    .spawnSync(helper.path, [String(pid), ...helperArgs(map)], { encoding: 'utf8' });
   checkHelperResult(helper, pid, r.status, r.stderr ?? '', r.error);
   return 'helper';
 }

@@ -85,6 +85,11 @@ export interface ChildContext {
   hostProc?: number;
   /** seccomp filters to install (prepared in native memory by the launcher), in order. */
   readonly filters: readonly ChildFilter[];
+  /**
+   * The network helper's readiness pipe, read by the child itself (in-process spawns: the parent
+   * is blocked in the clone): a line once the network is up, end of file if the helper gave up.
+   */
+  readonly networkReady?: NetworkReadiness | undefined;
   /** The clone child's handle, to prepare the execve that follows the steps (libc.cloneThenExec). */
   readonly child: libc.CloneExecChild;
   /** The prepared execve, returned by the steps so that it runs once they have returned. */
@@ -93,6 +98,11 @@ export interface ChildContext {
   defer(undo: Undo): void;
   /** Sets the death signal again where the launch asks for it (an id change clears it). */
   keepDeathSignal(): void;
+}
+
+export interface NetworkReadiness {
+  fd: number;
+  timeoutMs: number;
 }
 
 /** The overflow id: what an unmapped id shows as. */
@@ -105,6 +115,7 @@ export function newContext(
   join: JoinFds | undefined,
   filters: readonly ChildFilter[],
   child: libc.CloneExecChild,
+  networkReady?: NetworkReadiness,
 ): ChildContext {
   return {
     cfg,
@@ -113,6 +124,7 @@ export function newContext(
     join,
     filters,
     child,
+    networkReady,
     hostPid: 0,
     own: { uid: OVERFLOW_ID, gid: OVERFLOW_ID },
     mapped: false,
@@ -324,6 +336,25 @@ export function lockUser(c: ChildContext): void {
 
 export function setNoNewPrivs(): void {
   libc.prctl(PR.PR_SET_NO_NEW_PRIVS, 1);
+}
+
+/**
+ * Waits for the network helper's line on its readiness pipe (pasta writes its pid there once the
+ * network is configured). End of file first means the helper exited: the parent then asks it why.
+ */
+export function waitNetwork(c: ChildContext): void {
+  const { fd, timeoutMs } = c.networkReady!;
+  const deadline = Date.now() + timeoutMs;
+  const buf = Buffer.alloc(64);
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0 || libc.poll([{ fd, events: F.POLLIN }], left)[0] === 0)
+      throw new Error(`the network was not up within ${timeoutMs} ms`);
+    const n = libc.read(fd, buf);
+    if (n === 0) throw new Error('the network helper exited before the network was up');
+    if (buf.subarray(0, n).includes(0x0a)) break;
+  }
+  libc.close(fd);
 }
 
 export function waitExec(c: ChildContext): void {

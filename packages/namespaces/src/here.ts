@@ -27,17 +27,15 @@
  */
 
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { resetSignals } from './child.js';
+import { type NetworkReadiness, resetSignals } from './child.js';
 import { prepareFilters, releaseFilters } from './containment-ops.js';
 import { SpawnError, serializeError, spawnError } from './errors.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { cloneFlags } from './kinds.js';
 import { cachedHook, placeFds, stackTop } from './launch-support.js';
-import type { NetworkHandle, NetworkPlan } from './network.js';
+import { isPending, type NetworkHandle, type NetworkPlan, type PendingNetwork } from './network.js';
 import { encode, type LaunchConfig } from './protocol.js';
 import { type ExitStatus, watchExit } from './reaper.js';
 import type { NamespacedProcess, SpawnOptions } from './spawn.js';
@@ -82,15 +80,22 @@ let gcFunction: ((o?: { type: 'minor' | 'major' }) => void) | undefined;
 
 /**
  * A young-generation collection before the clone, as the launcher does (a collection starting in
- * the child, which runs on this heap, aborted it now and then). This process did not start with
- * --expose-gc: the flag is set now and `gc` taken from a new context.
+ * the child, which runs on this heap, aborted it now and then). With `node --expose-gc` (the
+ * `rootless` bin's shebang) that is the global `gc`; otherwise the flag is set now and `gc`
+ * taken from a new context, which loads node:v8 and with it Node's streams (about 3 ms, once).
  */
 function collectYoung(): void {
+  gcFunction ??= globalGc();
   if (!gcFunction) {
-    setFlagsFromString('--expose-gc');
-    gcFunction = runInNewContext('gc') as typeof gcFunction;
+    process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
+    gcFunction = process.getBuiltinModule('node:vm').runInNewContext('gc') as typeof gcFunction;
   }
   gcFunction?.({ type: 'minor' });
+}
+
+function globalGc(): typeof gcFunction {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as typeof gcFunction) : undefined;
 }
 
 export async function spawnHere(
@@ -124,18 +129,22 @@ export async function spawnHere(
     await holderExit;
     throw spawnError('clone', e);
   }
-  const parent = new ParentEnd(new Inbox(plumbing.channel));
+  const inbox = new Inbox();
+  const parent = new ParentEnd(inbox);
   const program = plumbing.programDescriptors();
   const [childChannelFd, childFdChannel] = program.slice(-2) as [number, number];
   let pid = 0;
   let exit: Promise<ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
-  let beside: Beside | undefined;
+  // pasta's readiness, read by the child (we are blocked in the clone meanwhile): its start-up
+  // then overlaps the child's setup.
+  let pending: PendingNetwork | undefined;
+  let beside: Beside<NetworkHandle | PendingNetwork> | undefined;
   const receivedFds: number[] = [];
   try {
     // The maps, the network and the sidecar, all on the holder and at once; the seccomp
     // programs and the setup hooks meanwhile.
-    beside = startBeside(holder, net, options.sidecar, timeoutMs);
+    beside = startBeside(holder, net, options.sidecar, timeoutMs, true);
     const mapping = options.idmap
       ? settle(
           withDeadline(Promise.resolve(options.idmap(holder)), timeoutMs, 'writing the id maps'),
@@ -152,12 +161,15 @@ export async function spawnHere(
       const mapped = await mapping;
       if (!mapped.ok) throw spawnError('idmap', mapped.error);
     }
-    network = await beside.up();
+    const started = await beside.up();
+    if (isPending(started)) pending = started;
+    else network = started;
     // What the child will wait for, answered ahead (synchronously: the clone blocks us).
     libc.write(plumbing.channelFd, Buffer.from(encode({ t: 'mapped' }) + encode({ t: 'exec' })));
     const filters = prepareFilters(cfg.seccomp);
     try {
-      cloneHere(cfg, hooks, filters, program, childChannelFd, childFdChannel, nsFds);
+      const networkReady = pending && { fd: pending.readyFd, timeoutMs };
+      cloneHere(cfg, hooks, filters, program, childChannelFd, childFdChannel, nsFds, networkReady);
     } finally {
       releaseFilters(filters);
       // The program, if it runs, holds the namespaces now.
@@ -165,9 +177,19 @@ export async function spawnHere(
     }
     // Our copies of the child's ends: its channel's end then confirms the exec.
     plumbing.closeTheirs();
+    inbox.readToEnd(plumbing.channelFd, timeoutMs);
     ({ pid } = await parent.waitPid(timeoutMs));
     exit = watchExit(pid);
-    await parent.waitReady(timeoutMs);
+    try {
+      await parent.waitReady(timeoutMs);
+    } catch (e) {
+      // The child saw the helper give up (or not finish in time): the helper says why.
+      if (pending && e instanceof SpawnError && e.step === 'wait-network')
+        throw spawnError('network', await pending.failed());
+      throw e;
+    }
+    // Past wait-network: the child read the line.
+    if (pending) network = pending.up();
     receivedFds.push(...plumbing.receiveFds());
     await parent.waitExecConfirmed(timeoutMs);
   } catch (e) {
@@ -182,7 +204,7 @@ export async function spawnHere(
     killQuietly(holder, 'SIGKILL');
     await holderExit;
   }
-  plumbing.channel.destroy();
+  plumbing.closeChannel();
   plumbing.closeFdChannel();
   return handle(pid, plumbing, exit, receivedFds, network);
 }
@@ -232,6 +254,7 @@ function cloneHere(
   childChannelFd: number,
   childFdChannel: number,
   nsFds: number[],
+  networkReady: NetworkReadiness | undefined,
 ): void {
   const channel = new SyncChannel(childChannelFd);
   const rest = cloneFlags(cfg.namespaces.filter((k) => k !== 'user' && k !== 'net'));
@@ -255,8 +278,17 @@ function cloneHere(
         const innerTop = stackTop();
         libc.cloneThenExec(
           (inner) => {
-            const placed = placeFds(program.slice(0, -2), channel, childFdChannel, cfg.keepFds);
-            return placed ? runChild(cfg, hooks, placed, inner, undefined, filters) : 1;
+            // A copy: placeFds moves the descriptor, and this memory is the parent's too.
+            const ready = networkReady && { ...networkReady };
+            const placed = placeFds(
+              program.slice(0, -2),
+              channel,
+              childFdChannel,
+              cfg.keepFds,
+              undefined,
+              ready ? [ready] : [],
+            );
+            return placed ? runChild(cfg, hooks, placed, inner, undefined, filters, ready) : 1;
           },
           CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
           { stackTop: innerTop, onExecFailure: reportExecFailure },

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { errno as E } from '@rootless-ts/constants';
+import { errno as E, fcntl as F } from '@rootless-ts/constants';
+import * as libc from '@rootless-ts/libc';
 import { SpawnError, type SpawnStep } from './errors.js';
 import { decodeToParent, LineDecoder, type ToParent } from './protocol.js';
 
@@ -12,28 +13,55 @@ export type InboxEvent =
 export class Inbox {
   private readonly events: InboxEvent[] = [];
   private waiter: ((e: InboxEvent) => void) | undefined;
-  /** `decoder`: one that already read the start of the stream (a pooled launcher's). */
+  /**
+   * `stream`: our end of the channel, read as it comes (none for an in-process spawn, which
+   * calls readToEnd). `decoder`: one that already read the start of the stream (a pooled
+   * launcher's).
+   */
   constructor(
-    stream: Readable,
+    stream?: Readable,
     private readonly decoder = new LineDecoder(),
   ) {
+    if (!stream) return;
     stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      try {
-        for (const raw of this.decoder.push(chunk)) {
-          const m = decodeToParent(raw);
-          // A pooled launcher taken before it was warm says so first: nothing to wait for.
-          if (m.t !== 'warm') this.push(m);
-        }
-      } catch (e) {
-        this.push({
-          t: 'error',
-          error: { step: 'handshake', message: (e as Error).message, code: 'ERR_PROTOCOL' },
-        });
-      }
-    });
+    stream.on('data', (chunk: string) => this.feed(chunk));
     stream.on('end', () => this.push({ t: 'eof' }));
     stream.on('error', () => this.push({ t: 'eof' }));
+  }
+
+  /**
+   * Reads the channel's descriptor to its end, synchronously. For an in-process spawn once the
+   * clone has returned: the child has then executed the program or exited, so its end is closed
+   * and everything it said is here, with no stream (node:net) needed. The deadline is a guard
+   * against a copy of its end that something else might hold.
+   */
+  readToEnd(fd: number, timeoutMs: number): void {
+    const text = new TextDecoder();
+    const buf = Buffer.alloc(4096);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || libc.poll([{ fd, events: F.POLLIN }], left)[0] === 0) break;
+      const n = libc.read(fd, buf);
+      if (n === 0) break;
+      this.feed(text.decode(buf.subarray(0, n), { stream: true }));
+    }
+    this.push({ t: 'eof' });
+  }
+
+  private feed(chunk: string): void {
+    try {
+      for (const raw of this.decoder.push(chunk)) {
+        const m = decodeToParent(raw);
+        // A pooled launcher taken before it was warm says so first: nothing to wait for.
+        if (m.t !== 'warm') this.push(m);
+      }
+    } catch (e) {
+      this.push({
+        t: 'error',
+        error: { step: 'handshake', message: (e as Error).message, code: 'ERR_PROTOCOL' },
+      });
+    }
   }
 
   push(e: InboxEvent): void {

@@ -45,7 +45,9 @@ async function loadHook(spec: SetupHookSpec): Promise<SetupHook> {
  * child relies on and a launcher started for the spawn has. The child's descriptor table is its
  * own copy (no CLONE_FILES): the launcher's, where Node's own descriptors may sit at these
  * numbers, stays as it was; in the child, whose event loop never runs again, they are replaced
- * (and everything else is closed before the exec anyway). Null (the error sent) on failure.
+ * (and everything else is closed before the exec anyway). `others`, descriptors the steps read
+ * (the network's readiness pipe), are moved out of the way too: their `fd` is updated. Null (the
+ * error sent) on failure.
  */
 export function placeFds(
   received: number[],
@@ -53,6 +55,7 @@ export function placeFds(
   fdChannel: number,
   keepFds: number,
   join?: JoinFds,
+  others: Array<{ fd: number }> = [],
 ): SyncChannel | null {
   const floor = keepFds + 2;
   const lift = (fd: number) => (fd >= floor ? fd : libc.fcntl(fd, F.F_DUPFD_CLOEXEC, floor));
@@ -64,6 +67,7 @@ export function placeFds(
     const fdCh = lift(fdChannel);
     const program = received.map(lift);
     for (const ns of join ? [...join.early, ...join.rest] : []) ns.fd = lift(ns.fd);
+    for (const other of others) other.fd = lift(other.fd);
     for (const [i, fd] of program.entries()) libc.dup3(fd, i, F.O_CLOEXEC);
     libc.dup3(ch, keepFds, F.O_CLOEXEC);
     libc.dup3(fdCh, keepFds + 1, F.O_CLOEXEC);

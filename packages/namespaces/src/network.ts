@@ -10,15 +10,18 @@ import {
   type NetworkMode,
   type NetworkSetupConfig,
   networkSetup,
+  type PendingNetwork,
   type PortMapping,
   parseNetworkMode,
   parsePortSpecs,
+  type StartNetworkOptions,
   startNetwork,
+  startNetworkPending,
 } from '@rootless-ts/network';
 import { SpawnError } from './errors.js';
 import type { SetupHookSpec } from './protocol.js';
 
-export type { NetworkHandle, NetworkMode, PortMapping };
+export type { NetworkHandle, NetworkMode, PendingNetwork, PortMapping };
 
 export interface NetworkOptions {
   /** `none` (only `lo`, up), `pasta`, `slirp4netns`, or `host` (no network namespace). */
@@ -115,12 +118,37 @@ export function startPlannedNetwork(
   pid: number,
   defaultTimeoutMs: number,
 ): Promise<NetworkHandle> {
-  return startNetwork({
+  return startNetwork(networkOptions(plan, pid, defaultTimeoutMs));
+}
+
+/**
+ * The same, without waiting for the network to be up where the helper's readiness can be read
+ * by someone else (pasta): a PendingNetwork then, else the handle of a network already up.
+ */
+export function startPlannedNetworkPending(
+  plan: NetworkPlan,
+  pid: number,
+  defaultTimeoutMs: number,
+): Promise<PendingNetwork | NetworkHandle> {
+  return startNetworkPending(networkOptions(plan, pid, defaultTimeoutMs));
+}
+
+function networkOptions(
+  plan: NetworkPlan,
+  pid: number,
+  defaultTimeoutMs: number,
+): StartNetworkOptions {
+  return {
     mode: plan.mode,
     pid,
     ports: plan.ports,
     timeoutMs: plan.timeoutMs ?? defaultTimeoutMs,
     ...(plan.mtu !== undefined ? { mtu: plan.mtu } : {}),
     ...(plan.path !== undefined ? { path: plan.path } : {}),
-  });
+  };
+}
+
+/** Whether a started network is still waiting for its readiness to be read elsewhere. */
+export function isPending(n: PendingNetwork | NetworkHandle | undefined): n is PendingNetwork {
+  return n !== undefined && 'readyFd' in n;
 }

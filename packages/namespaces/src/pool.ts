@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
-import { Socket } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { fcntl as F, socket as S } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { SpawnError } from './errors.js';
@@ -198,18 +197,24 @@ export class Pool implements LauncherPool {
     libc.fcntl(fdMine, F.F_SETFL, libc.fcntl(fdMine, F.F_GETFL) | F.O_NONBLOCK);
     let child: ChildProcess;
     try {
-      child = spawnProcess(
-        this.nodePath,
-        ['--single-threaded', '--expose-gc', script, '3', '--pooled', String(process.pid)],
-        { stdio: ['ignore', 'ignore', 'ignore', theirs, fdTheirs], env: {} },
-      );
+      child = process
+        .getBuiltinModule('node:child_process')
+        .spawn(
+          this.nodePath,
+          ['--single-threaded', '--expose-gc', script, '3', '--pooled', String(process.pid)],
+          { stdio: ['ignore', 'ignore', 'ignore', theirs, fdTheirs], env: {} },
+        );
     } catch {
       for (const fd of [mine, fdMine]) libc.close(fd);
       return undefined;
     } finally {
       for (const fd of [theirs, fdTheirs]) libc.close(fd);
     }
-    const channel = new Socket({ fd: mine, readable: true, writable: true });
+    const channel = new (process.getBuiltinModule('node:net').Socket)({
+      fd: mine,
+      readable: true,
+      writable: true,
+    });
     channel.setEncoding('utf8');
     child.unref();
     channel.unref();

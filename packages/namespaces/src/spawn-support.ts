@@ -3,7 +3,13 @@ import type { Readable } from 'node:stream';
 import { errno as E } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { spawnError } from './errors.js';
-import { type NetworkHandle, type NetworkPlan, startPlannedNetwork } from './network.js';
+import {
+  type NetworkHandle,
+  type NetworkPlan,
+  type PendingNetwork,
+  startPlannedNetwork,
+  startPlannedNetworkPending,
+} from './network.js';
 import type { ExitStatus } from './reaper.js';
 import type { NamespacedProcess } from './spawn.js';
 import type { Plumbing } from './stdio.js';
@@ -16,11 +22,17 @@ export function handle(
   network?: NetworkHandle,
 ): NamespacedProcess {
   let done = false;
+  let closing: Promise<void> | undefined;
   const streams = [plumbing.stdout, plumbing.stderr].filter((s): s is Readable => s !== null);
-  const exited = reaped.then(async (status) => {
+  const exitStatus = reaped.then((status) => {
     done = true;
-    // The helper keeps the network namespace alive and does not notice the program's end.
-    await network?.close();
+    // The helper keeps the network namespace alive and does not notice the program's end: its
+    // SIGKILL goes now, before anyone sees the status.
+    closing = network?.close();
+    return status;
+  });
+  const exited = exitStatus.then(async (status) => {
+    await closing;
     // As Node does for its children: nobody can read stdin any more, and output nobody
     // reads is drained, so that it can end.
     plumbing.stdin?.destroy();
@@ -40,6 +52,7 @@ export function handle(
     receivedFds,
     ...(network ? { network } : {}),
     exited,
+    exitStatus,
     kill(signal: NodeJS.Signals | number = 'SIGTERM') {
       if (done) return false;
       return killQuietly(pid, signal);
@@ -94,9 +107,12 @@ export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
 }
 
 /** What runs beside the id maps and the child's setup: the network's helper and the sidecar. */
-export interface Beside {
-  /** Waits until both are up: the network's handle, or a SpawnError (step network or sidecar). */
-  up(): Promise<NetworkHandle | undefined>;
+export interface Beside<N = NetworkHandle> {
+  /**
+   * Waits until both are up: the network's handle (or, handed on, the pending network whose
+   * readiness someone else reads), or a SpawnError (step network or sidecar).
+   */
+  up(): Promise<N | undefined>;
   /** After a failure: stops the network's helper, up or still starting, and waits for the sidecar. */
   stop(): Promise<void>;
 }
@@ -106,16 +122,31 @@ export interface Beside {
  * once: pasta and slirp4netns join the user namespace as its owner, which needs no id mapped
  * yet, and bringing the network up (about 50 ms for pasta) costs no time of its own beside the
  * rest. Their synchronous parts run now, while that process is still the caller's (not yet
- * root inside): they may open its /proc/PID/ns entries.
+ * root inside): they may open its /proc/PID/ns entries. With `handOn`, pasta's readiness is not
+ * waited for here: up() gives its PendingNetwork as soon as it is started.
  */
 export function startBeside(
   pid: number,
   net: NetworkPlan | undefined,
   sidecar: ((pid: number) => Promise<unknown>) | undefined,
   timeoutMs: number,
-): Beside {
-  const network =
-    net && net.mode !== 'host' ? settle(startPlannedNetwork(net, pid, timeoutMs)) : undefined;
+): Beside;
+export function startBeside(
+  pid: number,
+  net: NetworkPlan | undefined,
+  sidecar: ((pid: number) => Promise<unknown>) | undefined,
+  timeoutMs: number,
+  handOn: true,
+): Beside<NetworkHandle | PendingNetwork>;
+export function startBeside(
+  pid: number,
+  net: NetworkPlan | undefined,
+  sidecar: ((pid: number) => Promise<unknown>) | undefined,
+  timeoutMs: number,
+  handOn = false,
+): Beside<NetworkHandle | PendingNetwork> {
+  const start = handOn ? startPlannedNetworkPending : startPlannedNetwork;
+  const network = net && net.mode !== 'host' ? settle(start(net, pid, timeoutMs)) : undefined;
   const side = sidecar ? settle(callNow(() => sidecar(pid))) : undefined;
   return {
     async up() {
@@ -127,6 +158,7 @@ export function startBeside(
     },
     async stop() {
       const n = await network;
+      // A pending network's close stops its helper too, whether or not it came up since.
       if (n?.ok) await n.value.close();
       await side;
     },

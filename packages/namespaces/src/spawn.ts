@@ -1,4 +1,3 @@
-import { spawn as spawnProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
@@ -144,8 +143,17 @@ export interface NamespacedProcess {
   readonly stderr: Readable | null;
   /** Descriptors the setup hooks sent with `ctx.sendFd`, in order; the caller owns (and closes) them. */
   readonly receivedFds: readonly number[];
-  /** Settles when the program has ended and its piped output has been read to the end. */
+  /**
+   * Settles when the program has ended, its piped output has been read to the end and the
+   * network's helper is gone (child_process's 'close').
+   */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * Settles as soon as the program has ended and been reaped (child_process's 'exit'), with the
+   * network's helper already told to stop (SIGKILL): what a command that exits then needs. The
+   * helper's own exit may take a little longer (pasta frees its buffers, about 25 ms here).
+   */
+  readonly exitStatus: Promise<ExitStatus>;
   /**
    * The `network` option's network, up: its mode, helper pid, published ports (host ports
    * chosen), DNS forwarder. It is closed by itself once the program has exited.
@@ -538,7 +546,9 @@ async function startLauncher(
     // posix_spawn does not search PATH: a bare nodePath goes through child_process.
     const launcher: LauncherProcess = node.includes('/')
       ? spawnLauncher(node, [node, ...args], plumbing.launcherStdio)
-      : spawnProcess(node, args, { stdio: plumbing.launcherStdio, env: {} });
+      : process
+          .getBuiltinModule('node:child_process')
+          .spawn(node, args, { stdio: plumbing.launcherStdio, env: {} });
     return { plumbing, launcher };
   } catch (e) {
     // child_process throws some errors (EBADF, EINVAL…) rather than emitting them: the pipes

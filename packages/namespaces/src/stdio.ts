@@ -1,10 +1,14 @@
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { fcntl as F, socket as S } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { FD_CHUNK } from './protocol.js';
 
 export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
+
+// node:net on first use: loading it (with node:stream) costs ~6 ms of a CLI's start, and a run
+// with inherited stdio from this very process (spawn's inProcess) needs no stream at all.
+const net = () => process.getBuiltinModule('node:net');
 
 /** The parent's ends of a pre-started launcher's channels (see pool.ts). */
 export interface LauncherChannels {
@@ -26,9 +30,13 @@ export class Plumbing {
   readonly stdin: Writable | null = null;
   readonly stdout: Readable | null = null;
   readonly stderr: Readable | null = null;
-  readonly channel: Socket;
-  /** The channel's descriptor on our side (for a synchronous write before a clone in this process). */
+  /**
+   * The channel's descriptor on our side: written and read synchronously by an in-process
+   * spawn, which never makes it a stream (`channel`).
+   */
   readonly channelFd: number;
+  private channelStream: Socket | undefined;
+  private channelClosed = false;
   /** Our end of the socketpair setup hooks send descriptors over (not read by libuv: SCM_RIGHTS). */
   private fdChannel: number;
   /** A pooled launcher's fd channel, over which the descriptors above are sent (not ours to close). */
@@ -48,8 +56,8 @@ export class Plumbing {
       this.theirs.push(fd === 0 ? r : w);
       const ours =
         fd === 0
-          ? new Socket({ fd: w, readable: false, writable: true })
-          : new Socket({ fd: r, readable: true, writable: false });
+          ? new (net().Socket)({ fd: w, readable: false, writable: true })
+          : new (net().Socket)({ fd: r, readable: true, writable: false });
       return { theirs: fd === 0 ? r : w, ours };
     });
     this.stdin = ends[0]!.ours;
@@ -61,7 +69,6 @@ export class Plumbing {
     // after spawn): the end of this channel is what confirms the exec.
     const [mine, theirs] = libc.socketpair(S.AF_UNIX, S.SOCK_STREAM | S.SOCK_CLOEXEC);
     this.theirs.push(theirs);
-    this.channel = new Socket({ fd: mine, readable: true, writable: true });
     this.channelFd = mine;
     // Blocking on the child's side (a hook's sendFd never fails with EAGAIN), non-blocking on
     // ours (the parent drains it once the child is ready, without waiting).
@@ -85,6 +92,23 @@ export class Plumbing {
       return;
     }
     this.launcherStdio.push(theirs, fdTheirs);
+  }
+
+  /** Our end of the channel as a stream, made on first use (it owns channelFd from then on). */
+  get channel(): Socket {
+    this.channelStream ??= new (net().Socket)({
+      fd: this.channelFd,
+      readable: true,
+      writable: true,
+    });
+    return this.channelStream;
+  }
+
+  /** Closes our end of the channel, a stream or not. */
+  closeChannel(): void {
+    if (this.channelStream) this.channelStream.destroy();
+    else if (!this.channelClosed) libc.close(this.channelFd);
+    this.channelClosed = true;
   }
 
   /**
@@ -133,6 +157,7 @@ export class Plumbing {
   destroy(): void {
     this.closeTheirs();
     this.closeFdChannel();
-    for (const s of [this.stdin, this.stdout, this.stderr, this.channel]) s?.destroy();
+    for (const s of [this.stdin, this.stdout, this.stderr]) s?.destroy();
+    this.closeChannel();
   }
 }

@@ -10,6 +10,7 @@ export const CHILD_STEP_NAMES = [
   'session-keyring',
   'hostname',
   'setup',
+  'wait-network',
   'seccomp-privileged',
   'switch-user',
   'chdir',

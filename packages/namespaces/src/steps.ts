@@ -19,7 +19,7 @@
  */
 
 import type * as libc from '@rootless-ts/libc';
-import type { ChildContext, JoinFds, SetupHook } from './child.js';
+import type { ChildContext, JoinFds, NetworkReadiness, SetupHook } from './child.js';
 import * as ops from './child.js';
 import type { ChildFilter } from './containment-ops.js';
 import * as containment from './containment-ops.js';
@@ -79,6 +79,10 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   { name: 'hostname', run: ops.setHostname },
   // The caller's setup hooks, in order (mounts, pivot_root, a terminal…); each may return an undo.
   { name: 'setup', run: ops.runHooks },
+  // Started in-process (here.ts), the parent cannot tell the child that the network is up: it is
+  // blocked in the clone. The child reads the helper's readiness pipe itself, once the setup
+  // (which the helper's own start-up overlaps) is done and before anything is filtered.
+  { name: 'wait-network', when: (c) => c.networkReady !== undefined, run: ops.waitNetwork },
   // -- containment (seccomp without no_new_privs) --
   // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: installed
   // here, while the child is still root inside with every capability (as runc does); what
@@ -190,8 +194,9 @@ export function runChild(
   child: libc.CloneExecChild,
   join?: JoinFds,
   filters: readonly ChildFilter[] = [],
+  networkReady?: NetworkReadiness,
 ): number | libc.PreparedExec {
-  running = ops.newContext(cfg, hooks, channel, join, filters, child);
+  running = ops.newContext(cfg, hooks, channel, join, filters, child, networkReady);
   return runSteps(CHILD_STEPS, running);
 }
 

@@ -40,6 +40,21 @@ describe('spawn({ inProcess: true })', () => {
     expect(out.exit).toEqual({ code: 0, signal: null });
   });
 
+  it("with pasta, the program starts with the network configured (the child read pasta's readiness)", async () => {
+    const out = await run('pasta');
+    expect(out.exit).toEqual({ code: 0, signal: null });
+    // pasta --config-net copies the host's default route (destination 00000000) onto its device.
+    const routes = out.stdout.trim().split('\n').slice(1);
+    expect(routes.some((l: string) => l.split('\t')[1] === '00000000')).toBe(true);
+  });
+
+  it("pasta failing (its host port taken) fails the spawn at 'network' with pasta's own reason, leaving nothing", async () => {
+    const out = await run('pasta-taken');
+    expect(out.error.step).toBe('network');
+    expect(out.error.message).toMatch(/^network: .*pasta: /);
+    expect(out.error.message).not.toContain('\n');
+  });
+
   it('killed (SIGKILL) while it sets up, it leaves no holder, nor any copy of its stdout', async () => {
     const { spawn } = await import('node:child_process');
     const user = testUser();

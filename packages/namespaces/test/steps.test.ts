@@ -1,4 +1,7 @@
+import { fcntl as F } from '@rootless-ts/constants';
+import * as libc from '@rootless-ts/libc';
 import { describe, expect, it } from 'vitest';
+import * as ops from '../src/child.js';
 import { type ChildContext, newContext } from '../src/child.js';
 import type { SerializedError } from '../src/errors.js';
 import { launchConfig } from '../src/spawn.js';
@@ -219,5 +222,62 @@ describe('the table of the child steps', () => {
     );
     expect(errors[0]?.step).toBe('chdir');
     expect(errors[0]?.message).toBe('undoing setup failed too (busy): no such directory');
+  });
+});
+
+describe('wait-network (in-process spawns: the child reads the helper readiness pipe)', () => {
+  function withPipe(timeoutMs: number) {
+    const [r, w] = libc.pipe2(F.O_CLOEXEC);
+    const c = newContext(
+      launchConfig({ argv: ['true'] }),
+      [],
+      { fd: -1 } as unknown as SyncChannel,
+      undefined,
+      [],
+      { prepareExec: (path) => ({ path }) },
+      { fd: r, timeoutMs },
+    );
+    return { c, r, w };
+  }
+  const isOpen = (fd: number) => {
+    try {
+      libc.fcntl(fd, F.F_GETFD);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('runs right after the setup, before anything is filtered, and only with a readiness pipe', () => {
+    const names = CHILD_STEPS.map((s) => s.name);
+    expect(names.indexOf('wait-network')).toBe(names.indexOf('setup') + 1);
+    expect(names.indexOf('wait-network')).toBeLessThan(names.indexOf('seccomp-privileged'));
+    const row = CHILD_STEPS.find((s) => s.name === 'wait-network')!;
+    expect(row.when!(fakeContext().c)).toBe(false);
+    const { c, r, w } = withPipe(1000);
+    expect(row.when!(c)).toBe(true);
+    for (const fd of [r, w]) libc.close(fd);
+  });
+
+  it('goes on once a whole line has come (in pieces), and closes the pipe', () => {
+    const { c, r, w } = withPipe(1000);
+    libc.write(w, '12');
+    libc.write(w, '34\n');
+    ops.waitNetwork(c);
+    expect(isOpen(r)).toBe(false);
+    libc.close(w);
+  });
+
+  it('fails when the helper closed the pipe first (it exited), or nothing came in time', () => {
+    const gaveUp = withPipe(1000);
+    libc.write(gaveUp.w, '12');
+    libc.close(gaveUp.w);
+    expect(() => ops.waitNetwork(gaveUp.c)).toThrow(
+      'the network helper exited before the network was up',
+    );
+    libc.close(gaveUp.r);
+    const slow = withPipe(50);
+    expect(() => ops.waitNetwork(slow.c)).toThrow('the network was not up within 50 ms');
+    for (const fd of [slow.r, slow.w]) libc.close(fd);
   });
 });

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { connect, createServer, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fcntl as F } from '@rootless-ts/constants';
@@ -71,6 +70,47 @@ export interface NetworkHandle {
  * helper does not notice by itself (pasta keeps the namespace alive through its descriptor).
  */
 export async function startNetwork(options: StartNetworkOptions): Promise<NetworkHandle> {
+  const started = await startHelper(options, false);
+  return 'readyFd' in started ? started.up() : started;
+}
+
+/**
+ * A helper started whose readiness signal is handed on: another process reads `readyFd` (spawn's
+ * inProcess path gives it to the container's first process, which waits there before it goes on,
+ * while this process is blocked in the clone and could not read it).
+ */
+export interface PendingNetwork {
+  /**
+   * The read end of the helper's readiness pipe (close-on-exec): a line once the network is up,
+   * end of file when the helper gave up first. Closed by up(), failed() and close().
+   */
+  readonly readyFd: number;
+  /** The reader saw the line: the network is up, and this is its handle. */
+  up(): NetworkHandle;
+  /**
+   * The reader saw end of file, or gave up waiting: why, in one line (the helper's own message
+   * when it said one). The helper is stopped.
+   */
+  failed(): Promise<NetworkError>;
+  /** Stops the helper (the spawn failed before the network mattered). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * startNetwork, without waiting for the network to be up: returns as soon as the helper is
+ * started, with the pipe that will say so. Only pasta's signal can be handed on (a line on a
+ * pipe, nothing to do after it); for any other mode this is startNetwork, and returns the handle.
+ */
+export function startNetworkPending(
+  options: StartNetworkOptions,
+): Promise<PendingNetwork | NetworkHandle> {
+  return startHelper(options, true);
+}
+
+async function startHelper(
+  options: StartNetworkOptions,
+  handOn: boolean,
+): Promise<PendingNetwork | NetworkHandle> {
   const { mode, pid } = options;
   const searchPath = options.path ?? helperSearchPath();
   if (!Number.isInteger(pid) || pid <= 0)
@@ -102,9 +142,11 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
   try {
     const ports = await choosePorts(options.ports ?? []);
     const timeoutMs = options.timeoutMs ?? 10_000;
-    return await (helper === 'pasta'
-      ? startPasta(program, setpriv, pid, ns, ports, options.mtu, timeoutMs)
-      : startSlirp(program, setpriv, pid, ns, ports, options.mtu, timeoutMs));
+    if (helper === 'slirp4netns')
+      return await startSlirp(program, setpriv, pid, ns, ports, options.mtu, timeoutMs);
+    const pending = spawnPasta(program, setpriv, pid, ns, ports, options.mtu);
+    if (handOn) return pending;
+    return await waitForPasta(pending, timeoutMs);
   } finally {
     // The helper has its own copies (or never started).
     for (const fd of [ns.net, ns.user]) closeSync(fd);
@@ -172,7 +214,9 @@ async function choosePorts(ports: readonly PortMapping[]): Promise<ResolvedPort[
 function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     if (proto === 'udp') {
-      const s = createSocket(host?.includes(':') ? 'udp6' : 'udp4');
+      const s = process
+        .getBuiltinModule('node:dgram')
+        .createSocket(host?.includes(':') ? 'udp6' : 'udp4');
       s.once('error', reject);
       s.bind(0, host, () => {
         const { port } = s.address();
@@ -180,7 +224,7 @@ function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
       });
       return;
     }
-    const srv = createServer();
+    const srv = process.getBuiltinModule('node:net').createServer();
     srv.once('error', reject);
     srv.listen({ port: 0, host, exclusive: true }, () => {
       const addr = srv.address();
@@ -262,11 +306,13 @@ function spawnHelper(
 ): Helper {
   // setpriv sets PR_SET_PDEATHSIG and execs the helper in place: the helper is our child and
   // is killed when this process dies, SIGKILL included. It runs in / with a minimal environment.
-  const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', program, ...args], {
-    cwd: '/',
-    env: { PATH: SYSTEM_PATH },
-    stdio: ['ignore', 'pipe', 'pipe', ...extra],
-  });
+  const child = process
+    .getBuiltinModule('node:child_process')
+    .spawn(setpriv, ['--pdeathsig', 'KILL', '--', program, ...args], {
+      cwd: '/',
+      env: { PATH: SYSTEM_PATH },
+      stdio: ['ignore', 'pipe', 'pipe', ...extra],
+    });
   return new Helper(name, child);
 }
 
@@ -319,15 +365,59 @@ function firstData(stream: Socket, anyByte: boolean): Promise<void> {
   });
 }
 
-async function startPasta(
+/** pasta, started: its readiness pipe not read yet (by us, waitForPasta, or by someone else). */
+class PendingPasta implements PendingNetwork {
+  private closing: Promise<void> | undefined;
+  private fdOpen = true;
+
+  constructor(
+    readonly readyFd: number,
+    readonly helper: Helper,
+    private readonly ports: ResolvedPort[],
+  ) {}
+
+  up(): NetworkHandle {
+    this.closeFd();
+    this.helper.unref();
+    return runningHandle('pasta', this.helper, this.ports, { dns: dnsForwarder('pasta')! });
+  }
+
+  async failed(): Promise<NetworkError> {
+    this.closeFd();
+    // It closed the pipe by exiting, most likely: its last words (a port already taken, say)
+    // then come with its exit. A helper still running after a second is stuck.
+    // ready() with a signal that never comes ends in one of its errors: the exit or the deadline.
+    let error = (await ready(this.helper, new Promise<void>(() => {}), 1000).catch(
+      (e: unknown) => e,
+    )) as NetworkError;
+    if (error.code === 'ERR_HELPER_TIMEOUT')
+      error = new NetworkError('ERR_HELPER_TIMEOUT', 'pasta did not bring the network up', {
+        helper: 'pasta',
+      });
+    await this.close();
+    return error;
+  }
+
+  close(): Promise<void> {
+    this.closeFd();
+    this.closing ??= this.helper.stop();
+    return this.closing;
+  }
+
+  private closeFd(): void {
+    if (this.fdOpen) libc.close(this.readyFd);
+    this.fdOpen = false;
+  }
+}
+
+function spawnPasta(
   program: string,
   setpriv: string,
   pid: number,
   ns: NamespaceFds,
   ports: ResolvedPort[],
   mtu: number | undefined,
-  timeoutMs: number,
-): Promise<NetworkHandle> {
+): PendingPasta {
   // pasta writes its pid to --pid once the network is configured: a pipe of ours, reopened
   // through /dev/fd (a socket could not be), is its readiness signal.
   const args = pastaArgs({
@@ -340,33 +430,45 @@ async function startPasta(
     ...(mtu !== undefined ? { mtu } : {}),
   });
   const [r, w] = libc.pipe2(F.O_CLOEXEC);
-  let helper: Helper;
-  let reader: Socket;
   try {
-    helper = spawnHelper('pasta', setpriv, program, args, [w, ns.net, ns.user]);
+    return new PendingPasta(
+      r,
+      spawnHelper('pasta', setpriv, program, args, [w, ns.net, ns.user]),
+      ports,
+    );
   } catch (e) {
     libc.close(r);
     throw e;
   } finally {
     libc.close(w);
   }
+}
+
+/** Reads pasta's readiness pipe here: its pid, a line, once the network is up. */
+async function waitForPasta(pending: PendingPasta, timeoutMs: number): Promise<NetworkHandle> {
+  // The Socket owns the descriptor from here; the pending pasta must not close it again.
+  const fd = libc.fcntl(pending.readyFd, F.F_DUPFD_CLOEXEC, 0);
+  let reader: Socket;
   try {
-    reader = new Socket({ fd: r, readable: true, writable: false });
+    reader = new (process.getBuiltinModule('node:net').Socket)({
+      fd,
+      readable: true,
+      writable: false,
+    });
   } catch (e) {
-    libc.close(r);
-    await helper.stop();
+    libc.close(fd);
+    await pending.close();
     throw e;
   }
   try {
-    await ready(helper, firstData(reader, false), timeoutMs);
+    await ready(pending.helper, firstData(reader, false), timeoutMs);
   } catch (e) {
     reader.destroy();
-    await helper.stop();
+    await pending.close();
     throw e;
   }
   reader.destroy();
-  helper.unref();
-  return runningHandle('pasta', helper, ports, { dns: dnsForwarder('pasta')! });
+  return pending.up();
 }
 
 async function startSlirp(
@@ -449,12 +551,14 @@ function bindError(proto: 'tcp' | 'udp', host: string, port: number): Promise<st
     err.code === 'EADDRINUSE' ? 'address already in use' : `${err.code ?? 'error'}: ${err.message}`;
   return new Promise((resolve) => {
     if (proto === 'udp') {
-      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      const s = process
+        .getBuiltinModule('node:dgram')
+        .createSocket(host.includes(':') ? 'udp6' : 'udp4');
       s.once('error', (err) => resolve(describe(err)));
       s.bind(port, host, () => s.close(() => resolve(undefined)));
       return;
     }
-    const srv = createServer();
+    const srv = process.getBuiltinModule('node:net').createServer();
     srv.once('error', (err) => resolve(describe(err)));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(undefined)));
   });
@@ -469,7 +573,7 @@ function slirpRequest(
   const a = req.arguments;
   const what = `${a.host_addr.includes(':') ? `[${a.host_addr}]` : a.host_addr}:${a.host_port}/${a.proto}`;
   return new Promise((resolve, reject) => {
-    const sock = connect(path);
+    const sock = process.getBuiltinModule('node:net').connect(path);
     let reply = '';
     const timer = setTimeout(() => {
       sock.destroy();

@@ -13,7 +13,13 @@ export {
   SLIRP4NETNS_DNS,
 } from './dns.js';
 export { NetworkError, type NetworkErrorCode } from './errors.js';
-export { type NetworkHandle, type StartNetworkOptions, startNetwork } from './helper.js';
+export {
+  type NetworkHandle,
+  type PendingNetwork,
+  type StartNetworkOptions,
+  startNetwork,
+  startNetworkPending,
+} from './helper.js';
 export {
   bringUp,
   bringUpLoopback,

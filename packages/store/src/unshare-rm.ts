@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 /** One line of a uid_map or gid_map. */
 export interface MapLine {
   containerId: number;
@@ -57,7 +55,7 @@ export function hostRanges(lines: readonly MapLine[]): Array<{ hostId: number; c
  */
 export function runUnshare(args: readonly string[], cwd: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const p = spawn('unshare', args, {
+    const p = process.getBuiltinModule('node:child_process').spawn('unshare', args, {
       cwd,
       stdio: 'ignore',
       // unshare runs newuidmap/newgidmap and rm through PATH.
