@@ -92,6 +92,7 @@ export {
   type WaitResult,
   waitpid,
 } from './process.js';
+export { getrandom } from './random.js';
 export { setSignalDisposition, sigprocmask } from './signals.js';
 export { socket } from './socket.js';
 export { posixSpawn, posixSpawnAsync, type SpawnFileAction } from './spawn.js';

@@ -225,6 +225,9 @@ function startHolder(withNet: boolean): number {
   if (!sleep)
     throw new Error(`no sleep program (${SLEEP_PATHS.join(', ')}) to hold the namespaces`);
   const devNull = libc.open('/dev/null', F.O_RDWR | F.O_CLOEXEC);
+  // Its few lines of JavaScript run on this heap too: no collection may start there (one did,
+  // and aborted the process in a koffi call: "open_handle_scopes" assertion).
+  collectYoung();
   try {
     return libc.cloneThenExec(
       (child) => {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { getrandom } from '@rootless-ts/libc';
 
 /** A fresh name in the store's tmp directory; later runs remove whatever such names remain. */
 export function tempName(tmpDir: string, what: string): string {
-  return join(tmpDir, `${what}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(tmpDir, `${what}-${process.pid}-${getrandom(6).toString('hex')}`);
 }
 
 /** fsync of a directory, so a rename into it survives a power cut. */

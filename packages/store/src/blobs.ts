@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   createWriteStream,
@@ -10,9 +9,7 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Transform } from 'node:stream';
 import { fsyncDir, tempName, writeFileAtomic } from './atomic.js';
 import { digestHex, sha256Digest } from './digest.js';
 import { StoreError } from './errors.js';
@@ -45,9 +42,9 @@ export function putBlobBytes(l: StoreLayout, digest: string, bytes: Uint8Array):
 export function hashTap(
   onBytes?: (n: number) => void,
 ): Transform & { digest(): string; bytes(): number } {
-  const h = createHash('sha256');
+  const h = process.getBuiltinModule('node:crypto').createHash('sha256');
   let n = 0;
-  const t = new Transform({
+  const t = new (process.getBuiltinModule('node:stream').Transform)({
     transform(chunk: Buffer, _enc, cb) {
       h.update(chunk);
       n += chunk.length;
@@ -79,12 +76,14 @@ export async function putBlobStream(
   const tap = hashTap(onBytes);
   try {
     try {
-      await pipeline(
-        input,
-        tap,
-        createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
-        signal ? { signal } : {},
-      );
+      await process
+        .getBuiltinModule('node:stream/promises')
+        .pipeline(
+          input,
+          tap,
+          createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
+          signal ? { signal } : {},
+        );
     } catch (e) {
       if (signal?.aborted) {
         throw new StoreError('ERR_ABORTED', `download of ${desc.digest} aborted`, {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { StoreError } from './errors.js';
 
 const SHA256 = /^sha256:([a-f0-9]{64})$/;
@@ -11,7 +10,7 @@ export function digestHex(digest: string): string {
 }
 
 export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**

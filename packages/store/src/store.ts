@@ -10,7 +10,6 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
 import type { IdMapper } from '@rootless-ts/namespaces';
 import { fsyncDir, tempName, writeFileAtomic } from './atomic.js';
 import {
@@ -351,6 +350,8 @@ export function openStore(opts: StoreOptions = {}): Store {
     signal?: AbortSignal,
   ): Promise<string> {
     const compression = sniffCompression(blob);
+    // node:zlib on first use: a container started from stored layers never loads it.
+    const zlib = process.getBuiltinModule('node:zlib');
     const zstd = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream })
       .createZstdDecompress;
     if (compression === 'zstd' && !zstd) {

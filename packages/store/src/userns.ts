@@ -1,7 +1,6 @@
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { type IdMapper, rootlessIdMap, spawn } from '@rootless-ts/namespaces';
 import { StoreError } from './errors.js';
@@ -106,11 +105,14 @@ export async function runHelper(
   let inputError: unknown;
   const feeding =
     opts.input && p.stdin
-      ? pipeline(opts.input, p.stdin).catch((e: unknown) => {
-          // EPIPE when the helper stops early (a refused entry): its own result says why.
-          inputError = e;
-          p.kill('SIGKILL');
-        })
+      ? process
+          .getBuiltinModule('node:stream/promises')
+          .pipeline(opts.input, p.stdin)
+          .catch((e: unknown) => {
+            // EPIPE when the helper stops early (a refused entry): its own result says why.
+            inputError = e;
+            p.kill('SIGKILL');
+          })
       : Promise.resolve();
   const status = await p.exited;
   await feeding;
