@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/file.h> /* flock LOCK_* */
 #include <sys/ioctl.h>
@@ -388,6 +389,9 @@ void rtc_constants(void) {
   C(signal, SIG_BLOCK);
   C(signal, SIG_UNBLOCK);
   C(signal, SIG_SETMASK);
+  /* posix_spawnattr_setflags */
+  C(signal, POSIX_SPAWN_SETSIGMASK);
+  C(signal, POSIX_SPAWN_SETSIGDEF);
 
   /* errno: every E* of <errno.h>, in numeric order; aliases after their primary name */
   C(errno, EPERM);
@@ -881,6 +885,10 @@ void rtc_constants(void) {
   /* opaque types and scalars: size and align only */
   STRUCT(sem_t, sem_t);
   STRUCT(sigset_t, sigset_t);
+  /* posix_spawn's attributes and file actions: opaque, set only through the C library's own
+   * functions */
+  STRUCT(posix_spawnattr_t, posix_spawnattr_t);
+  STRUCT(posix_spawn_file_actions_t, posix_spawn_file_actions_t);
   STRUCT(pid_t, pid_t);
   STRUCT(uid_t, uid_t);
   STRUCT(gid_t, gid_t);

@@ -93,6 +93,7 @@ export {
   waitpid,
 } from './process.js';
 export { getrandom } from './random.js';
+export { type ExitStatus, type WatchExitOptions, watchExit } from './reaper.js';
 export { setSignalDisposition, sigprocmask } from './signals.js';
 export { socket } from './socket.js';
 export { posixSpawn, posixSpawnAsync, type SpawnFileAction } from './spawn.js';

@@ -1,15 +1,15 @@
+import { signal as SIG } from '@rootless-ts/constants';
 import { errnoError } from './errors.js';
 import { fn, type NativeFunction } from './library.js';
+import { layout } from './structs.js';
 
 /** What the child's descriptor table gets before the exec, in order (posix_spawn's file actions). */
 export type SpawnFileAction =
   | { op: 'dup2'; fd: number; target: number }
   | { op: 'open'; target: number; path: string; flags: number; mode?: number }
-  | { op: 'close'; fd: number };
-
-// posix_spawn_file_actions_t is 80 bytes in glibc (x64 and arm64) and smaller in musl: an opaque
-// buffer with room to spare, only ever touched by the C library's own functions.
-const FILE_ACTIONS_SIZE = 256;
+  | { op: 'close'; fd: number }
+  /** The child's working directory (glibc 2.29 or later: posix_spawn_file_actions_addchdir_np). */
+  | { op: 'chdir'; path: string };
 
 /**
  * `posix_spawn(3)`: starts `path` with `argv` and the environment `env` ("KEY=value" strings)
@@ -17,10 +17,12 @@ const FILE_ACTIONS_SIZE = 256;
  * table is copied, unlike `child_process.spawn`, which forks the whole Node process; but the
  * calling thread still waits until the child has exec'd, which on a loaded machine is the
  * child's wait for a CPU (posixSpawnAsync waits on a libuv pool thread instead). The caller
- * reaps the child (`waitpid`); libuv does not know it. The child inherits the signal mask,
- * ignored signals (Node ignores SIGPIPE; glibc leaves its own reserved real-time signals
- * ignored) and every descriptor without FD_CLOEXEC. A failed exec is reported here (glibc waits
- * for it), with its errno.
+ * reaps the child (`waitpid`); libuv does not know it. The child inherits every descriptor
+ * without FD_CLOEXEC, but not the caller's signals: it starts with every
+ * signal at its default and none blocked, as child_process gives them (a libuv pool thread,
+ * where posixSpawnAsync runs, blocks them all; pasta then refuses to start), but for glibc's own
+ * real-time signals (32 and 33), which glibc leaves ignored. A failed exec is
+ * reported here (glibc waits for it), with its errno.
  */
 export function posixSpawn(
   path: string,
@@ -29,12 +31,20 @@ export function posixSpawn(
   actions: readonly SpawnFileAction[] = [],
 ): number {
   const fa = fileActions(path, actions);
+  let attr: Buffer;
+  try {
+    attr = defaultSignalsAttr(path);
+  } catch (e) {
+    destroyFn()(fa);
+    throw e;
+  }
   try {
     const pid = [0];
-    check(path, spawnFn()(pid, path, fa, null, [...argv, null], [...env, null]), 'posix_spawn');
+    check(path, spawnFn()(pid, path, fa, attr, [...argv, null], [...env, null]), 'posix_spawn');
     return pid[0]!;
   } finally {
     destroyFn()(fa);
+    destroyAttrFn()(attr);
   }
 }
 
@@ -50,9 +60,16 @@ export function posixSpawnAsync(
   actions: readonly SpawnFileAction[] = [],
 ): Promise<number> {
   let fa: Buffer;
+  let attr: Buffer;
   try {
     fa = fileActions(path, actions);
   } catch (e) {
+    return Promise.reject(e);
+  }
+  try {
+    attr = defaultSignalsAttr(path);
+  } catch (e) {
+    destroyFn()(fa);
     return Promise.reject(e);
   }
   const pid = [0];
@@ -62,11 +79,12 @@ export function posixSpawnAsync(
       pid,
       path,
       fa,
-      null,
+      attr,
       [...argv, null],
       [...env, null],
       (err: unknown, r: number) => {
         destroyFn()(fa);
+        destroyAttrFn()(attr);
         try {
           if (err) throw err;
           check(path, r, 'posix_spawn');
@@ -84,6 +102,41 @@ const spawnFn = () =>
     'int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)',
   );
 const destroyFn = () => fn('int posix_spawn_file_actions_destroy(void *fa)');
+const destroyAttrFn = () => fn('int posix_spawnattr_destroy(void *attr)');
+
+/** Attributes that start the child with every signal at its default and none blocked. */
+function defaultSignalsAttr(path: string): Buffer {
+  const attr = Buffer.alloc(layout('posix_spawnattr_t').size);
+  check(path, fn('int posix_spawnattr_init(void *attr)')(attr), 'posix_spawnattr_init');
+  try {
+    const none = Buffer.alloc(layout('sigset_t').size);
+    const all = Buffer.alloc(none.length);
+    fn('int sigemptyset(void *set)')(none);
+    fn('int sigfillset(void *set)')(all);
+    check(
+      path,
+      fn('int posix_spawnattr_setsigmask(void *attr, const void *set)')(attr, none),
+      'posix_spawnattr_setsigmask',
+    );
+    check(
+      path,
+      fn('int posix_spawnattr_setsigdefault(void *attr, const void *set)')(attr, all),
+      'posix_spawnattr_setsigdefault',
+    );
+    check(
+      path,
+      fn('int posix_spawnattr_setflags(void *attr, short flags)')(
+        attr,
+        SIG.POSIX_SPAWN_SETSIGMASK | SIG.POSIX_SPAWN_SETSIGDEF,
+      ),
+      'posix_spawnattr_setflags',
+    );
+  } catch (e) {
+    destroyAttrFn()(attr);
+    throw e;
+  }
+  return attr;
+}
 
 /** posix_spawn's functions return the error number itself, 0 on success. */
 function check(path: string, r: number, call: string): void {
@@ -91,7 +144,7 @@ function check(path: string, r: number, call: string): void {
 }
 
 function fileActions(path: string, actions: readonly SpawnFileAction[]): Buffer {
-  const fa = Buffer.alloc(FILE_ACTIONS_SIZE);
+  const fa = Buffer.alloc(layout('posix_spawn_file_actions_t').size);
   check(
     path,
     fn('int posix_spawn_file_actions_init(void *fa)')(fa),
@@ -116,6 +169,12 @@ function fileActions(path: string, actions: readonly SpawnFileAction[]): Buffer 
             'int posix_spawn_file_actions_addopen(void *fa, int fd, const char *path, int oflag, uint32_t mode)',
           )(fa, a.target, a.path, a.flags, a.mode ?? 0),
           'posix_spawn_file_actions_addopen',
+        );
+      } else if (a.op === 'chdir') {
+        check(
+          path,
+          fn('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)')(fa, a.path),
+          'posix_spawn_file_actions_addchdir_np',
         );
       } else {
         check(

@@ -1,6 +1,15 @@
 import { fcntl as F, wait as W } from '@rootless-ts/constants';
 import { describe, expect, it } from 'vitest';
-import { close, pipe2, posixSpawn, posixSpawnAsync, read, waitpid } from '../src/index.js';
+import {
+  close,
+  pipe2,
+  posixSpawn,
+  posixSpawnAsync,
+  read,
+  type SpawnFileAction,
+  waitpid,
+  watchExit,
+} from '../src/index.js';
 
 async function reap(pid: number) {
   for (;;) {
@@ -44,5 +53,49 @@ describe('posixSpawn', () => {
   it('async: resolves with the pid of a started program', async () => {
     const pid = await posixSpawnAsync(process.execPath, ['node', '-e', 'process.exit(5)'], []);
     expect((await reap(pid)).exitCode).toBe(5);
+  });
+});
+
+describe('posixSpawn: what the child starts with', () => {
+  /** Runs `sh -c script` (spawned from a libuv pool thread) and returns what it printed. */
+  async function shOutput(script: string, extra: SpawnFileAction[] = []): Promise<string> {
+    const [r, w] = pipe2(F.O_CLOEXEC);
+    const pid = await posixSpawnAsync(
+      '/bin/sh',
+      ['sh', '-c', script],
+      [],
+      [{ op: 'dup2', fd: w, target: 1 }, ...extra],
+    );
+    close(w);
+    expect((await watchExit(pid)).code).toBe(0);
+    const buf = Buffer.alloc(4096);
+    const n = read(r, buf);
+    close(r);
+    return buf.subarray(0, n).toString();
+  }
+
+  it('no signal blocked nor ignored, though a pool thread blocks them all and Node ignores SIGPIPE', async () => {
+    const status = await shOutput('grep -E "^Sig(Blk|Ign):" /proc/self/status');
+    expect(status).toMatch(/^SigBlk:\s+0+$/m);
+    // Signals 1-31 (bits 0-30); glibc's own real-time signals 32 and 33 stay ignored.
+    const ignored = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/m.exec(status)![1]}`);
+    expect(ignored & 0x7fffffffn).toBe(0n);
+  });
+
+  it('a working directory of its own (chdir action)', async () => {
+    expect(await shOutput('pwd', [{ op: 'chdir', path: '/proc' }])).toBe('/proc\n');
+  });
+});
+
+describe('watchExit', () => {
+  it('reaps a child and says how it ended: an exit code, or the signal that killed it', async () => {
+    const exited = await posixSpawnAsync('/bin/sh', ['sh', '-c', 'exit 7'], []);
+    expect(await watchExit(exited)).toEqual({ code: 7, signal: null });
+    const killed = await posixSpawnAsync('/bin/sleep', ['sleep', '60'], []);
+    const status = watchExit(killed, { ref: false });
+    process.kill(killed, 'SIGKILL');
+    expect(await status).toEqual({ code: null, signal: 'SIGKILL' });
+    // Reaped: no zombie left.
+    expect(() => waitpid(killed, W.WNOHANG)).toThrow(expect.objectContaining({ code: 'ECHILD' }));
   });
 });

@@ -37,7 +37,6 @@ import { cloneFlags } from './kinds.js';
 import { cachedHook, placeFds, stackTop } from './launch-support.js';
 import { isPending, type NetworkHandle, type NetworkPlan, type PendingNetwork } from './network.js';
 import { encode, type LaunchConfig } from './protocol.js';
-import { type ExitStatus, watchExit } from './reaper.js';
 import type { NamespacedProcess, SpawnOptions } from './spawn.js';
 import {
   type Beside,
@@ -113,7 +112,7 @@ export async function spawnHere(
   } catch (e) {
     throw spawnError('clone', e);
   }
-  const holderExit = watchExit(holder);
+  const holderExit = libc.watchExit(holder);
   const nsFds: number[] = [];
   let plumbing: Plumbing;
   try {
@@ -134,7 +133,7 @@ export async function spawnHere(
   const program = plumbing.programDescriptors();
   const [childChannelFd, childFdChannel] = program.slice(-2) as [number, number];
   let pid = 0;
-  let exit: Promise<ExitStatus> | undefined;
+  let exit: Promise<libc.ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
   // pasta's readiness, read by the child (we are blocked in the clone meanwhile): its start-up
   // then overlaps the child's setup.
@@ -179,7 +178,7 @@ export async function spawnHere(
     plumbing.closeTheirs();
     inbox.readToEnd(plumbing.channelFd, timeoutMs);
     ({ pid } = await parent.waitPid(timeoutMs));
-    exit = watchExit(pid);
+    exit = libc.watchExit(pid);
     try {
       await parent.waitReady(timeoutMs);
     } catch (e) {

@@ -1,3 +1,4 @@
+export type { ExitStatus } from '@rootless-ts/libc';
 export {
   type ChildContext,
   EXIT_CANNOT_EXECUTE,
@@ -47,7 +48,6 @@ export {
   type ToChild,
   type ToParent,
 } from './protocol.js';
-export type { ExitStatus } from './reaper.js';
 export {
   type EnterOptions,
   enter,

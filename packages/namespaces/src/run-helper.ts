@@ -1,6 +1,5 @@
 import { errno as E, fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { type ExitStatus, watchExit } from './reaper.js';
 
 /**
  * Runs a small helper program (newuidmap, newgidmap) to its end without forking this Node
@@ -13,7 +12,7 @@ import { type ExitStatus, watchExit } from './reaper.js';
 export async function runHelper(
   path: string,
   argv: readonly string[],
-): Promise<ExitStatus & { stderr: string }> {
+): Promise<libc.ExitStatus & { stderr: string }> {
   const [readEnd, writeEnd] = libc.pipe2(F.O_CLOEXEC);
   let pid: number;
   try {
@@ -35,7 +34,7 @@ export async function runHelper(
   } finally {
     libc.close(writeEnd);
   }
-  const status = await watchExit(pid);
+  const status = await libc.watchExit(pid);
   const chunks: Buffer[] = [];
   try {
     libc.fcntl(readEnd, F.F_SETFL, libc.fcntl(readEnd, F.F_GETFL) | F.O_NONBLOCK);

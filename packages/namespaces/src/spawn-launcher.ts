@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { watchExit } from './reaper.js';
 
 /** What spawn() needs of a launcher process: ChildProcess has it, and so does SpawnedLauncher. */
 export interface LauncherProcess {
@@ -29,7 +28,7 @@ export class SpawnedLauncher extends EventEmitter implements LauncherProcess {
     started.then(
       (pid) => {
         this.pid = pid;
-        watchExit(pid).then((s) => this.emit('exit', s.code, s.signal));
+        libc.watchExit(pid).then((s) => this.emit('exit', s.code, s.signal));
         if (this.pendingSignal !== undefined) this.kill(this.pendingSignal);
       },
       (err) => this.emit('error', err),

@@ -10,14 +10,13 @@ import {
   startPlannedNetwork,
   startPlannedNetworkPending,
 } from './network.js';
-import type { ExitStatus } from './reaper.js';
 import type { NamespacedProcess } from './spawn.js';
 import type { Plumbing } from './stdio.js';
 
 export function handle(
   pid: number,
   plumbing: Plumbing,
-  reaped: Promise<ExitStatus>,
+  reaped: Promise<libc.ExitStatus>,
   receivedFds: number[],
   network?: NetworkHandle,
 ): NamespacedProcess {

@@ -22,7 +22,6 @@ import {
 } from './network.js';
 import type { LauncherPool, PooledLauncher } from './pool.js';
 import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
-import { type ExitStatus, watchExit } from './reaper.js';
 import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
 import { type Beside, handle, killQuietly, startBeside, withDeadline } from './spawn-support.js';
 import { Plumbing, type StdioSpec } from './stdio.js';
@@ -147,13 +146,13 @@ export interface NamespacedProcess {
    * Settles when the program has ended, its piped output has been read to the end and the
    * network's helper is gone (child_process's 'close').
    */
-  readonly exited: Promise<ExitStatus>;
+  readonly exited: Promise<libc.ExitStatus>;
   /**
    * Settles as soon as the program has ended and been reaped (child_process's 'exit'), with the
    * network's helper already told to stop (SIGKILL): what a command that exits then needs. The
    * helper's own exit may take a little longer (pasta frees its buffers, about 25 ms here).
    */
-  readonly exitStatus: Promise<ExitStatus>;
+  readonly exitStatus: Promise<libc.ExitStatus>;
   /**
    * The `network` option's network, up: its mode, helper pid, published ports (host ports
    * chosen), DNS forwarder. It is closed by itself once the program has exited.
@@ -420,13 +419,13 @@ async function start(
   const send = (m: ToChild) => channel.write(encode(m));
   const receivedFds: number[] = [];
   let pid = 0;
-  let exit: Promise<ExitStatus> | undefined;
+  let exit: Promise<libc.ExitStatus> | undefined;
   let network: NetworkHandle | undefined;
   let beside: Beside | undefined;
   // enter() into a pid namespace: the child that cloned the program's process, to be killed
   // (like the launcher) before the exec, and reaped.
   let intermediate = 0;
-  let intermediateExit: Promise<ExitStatus> | undefined;
+  let intermediateExit: Promise<libc.ExitStatus> | undefined;
   const killHelpers = async () => {
     parent.launcherExitExpected = true;
     launcher.kill('SIGKILL');
@@ -439,8 +438,8 @@ async function start(
     compile();
     send({ t: 'config', config: cfg });
     ({ pid, intermediate = 0 } = await parent.waitPid(timeoutMs));
-    exit = watchExit(pid);
-    if (intermediate) intermediateExit = watchExit(intermediate);
+    exit = libc.watchExit(pid);
+    if (intermediate) intermediateExit = libc.watchExit(intermediate);
     // The network and the sidecar, beside the id maps and the child's setup; the program
     // still runs only once they are up: the child waits for 'exec', sent after them.
     beside = startBeside(pid, net, 'sidecar' in options ? options.sidecar : undefined, timeoutMs);

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -144,7 +143,7 @@ async function startHelper(
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (helper === 'slirp4netns')
       return await startSlirp(program, setpriv, pid, ns, ports, options.mtu, timeoutMs);
-    const pending = spawnPasta(program, setpriv, pid, ns, ports, options.mtu);
+    const pending = await spawnPasta(program, setpriv, pid, ns, ports, options.mtu);
     if (handOn) return pending;
     return await waitForPasta(pending, timeoutMs);
   } finally {
@@ -234,46 +233,59 @@ function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
   });
 }
 
-/** A child helper process and what we need to watch and stop it. */
+/**
+ * A helper process and what we need to watch and stop it. Started by posix_spawn on a libuv pool
+ * thread (libc.posixSpawnAsync), not child_process: that would fork this whole process and hold
+ * the event loop until the helper has exec'd, and loading it (with node:net and node:stream)
+ * costs about 8 ms of a command's start. Reaped by libc's SIGCHLD reaper, which does not keep
+ * the event loop alive for it (a helper runs as long as its container).
+ */
 class Helper {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Its output pipes have closed: everything it wrote has been read. */
+  readonly exited: Promise<libc.ExitStatus>;
+  /** Its stderr has been read to the end (after its exit): everything it wrote is in output(). */
   readonly drained: Promise<void>;
   private stderr = '';
   private gone = false;
 
   constructor(
     readonly name: 'pasta' | 'slirp4netns',
-    readonly child: ChildProcess,
+    readonly pid: number,
+    /** The read end of its stderr, non-blocking; read when asked and once it has exited. */
+    private readonly stderrFd: number,
   ) {
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      // Bounded: a chatty helper must not grow our memory.
-      this.stderr = (this.stderr + d).slice(-16384);
+    this.exited = libc.watchExit(pid, { ref: false }).then((status) => {
+      this.gone = true;
+      this.readStderr();
+      libc.close(stderrFd);
+      return status;
     });
-    child.stdout?.resume();
-    this.drained = new Promise((resolve) => {
-      child.once('close', () => resolve());
-      child.once('error', () => resolve());
-    });
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.gone = true;
-        resolve({ code, signal });
-      });
-      child.once('error', () => {
-        this.gone = true;
-        resolve({ code: null, signal: null });
-      });
-    });
+    this.drained = this.exited.then(() => undefined);
   }
 
+  /** What it wrote on its stderr so far. Its messages are a few lines: a pipe holds 64 KiB. */
   output(): string {
+    if (!this.gone) this.readStderr();
     return this.stderr;
   }
 
+  private readStderr(): void {
+    const buf = Buffer.alloc(4096);
+    for (;;) {
+      let n: number;
+      try {
+        n = libc.read(this.stderrFd, buf);
+      } catch {
+        return; // EAGAIN: nothing more for now (or a process it left holds the pipe)
+      }
+      if (n === 0) return;
+      // Bounded: a chatty helper must not grow our memory.
+      this.stderr = (this.stderr + buf.toString('utf8', 0, n)).slice(-16384);
+    }
+  }
+
   /** One line: the helper's last message, or how it ended. */
-  failure(status?: { code: number | null; signal: NodeJS.Signals | null }): string {
-    const lines = this.stderr
+  failure(status?: libc.ExitStatus): string {
+    const lines = this.output()
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !/^Failed to send \d+ bytes to syslog/.test(l));
@@ -284,36 +296,65 @@ class Helper {
   }
 
   async stop(): Promise<void> {
-    // Referenced again, so that the event loop lives until its exit is seen.
-    this.child.ref();
-    if (!this.gone) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** After start-up: the helper must not keep the event loop alive on its own. */
-  unref(): void {
-    this.child.unref();
-    for (const s of this.child.stdio) (s as Socket | null)?.unref?.();
+    if (!this.gone) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // already gone, reaped below all the same
+      }
+    }
+    // The reaper does not keep the event loop alive for a helper: this does, until it is gone.
+    const hold = setInterval(() => {}, 60_000);
+    try {
+      await this.exited;
+    } finally {
+      clearInterval(hold);
+    }
   }
 }
 
-function spawnHelper(
+/**
+ * Starts `setpriv --pdeathsig KILL -- program args…`: setpriv sets PR_SET_PDEATHSIG and execs the
+ * helper in place, so that the helper is our child and is killed when this process dies, SIGKILL
+ * included. It runs in / with a minimal environment; stdin and stdout are /dev/null, stderr a
+ * pipe of ours; `extra` become its descriptors 3, 4, …
+ */
+async function spawnHelper(
   name: 'pasta' | 'slirp4netns',
   setpriv: string,
   program: string,
   args: string[],
-  extra: Array<number | 'pipe'>,
-): Helper {
-  // setpriv sets PR_SET_PDEATHSIG and execs the helper in place: the helper is our child and
-  // is killed when this process dies, SIGKILL included. It runs in / with a minimal environment.
-  const child = process
-    .getBuiltinModule('node:child_process')
-    .spawn(setpriv, ['--pdeathsig', 'KILL', '--', program, ...args], {
-      cwd: '/',
-      env: { PATH: SYSTEM_PATH },
-      stdio: ['ignore', 'pipe', 'pipe', ...extra],
+  extra: number[],
+): Promise<Helper> {
+  // Above every target (3 … 3+n-1), so that no dup2 overwrites a descriptor still to be placed.
+  const sources = extra.map((fd) => libc.fcntl(fd, F.F_DUPFD_CLOEXEC, 3 + extra.length));
+  const [errRead, errWrite] = libc.pipe2(F.O_CLOEXEC);
+  let pid: number;
+  try {
+    pid = await libc.posixSpawnAsync(
+      setpriv,
+      [setpriv, '--pdeathsig', 'KILL', '--', program, ...args],
+      [`PATH=${SYSTEM_PATH}`],
+      [
+        { op: 'chdir', path: '/' },
+        { op: 'open', target: 0, path: '/dev/null', flags: F.O_RDONLY },
+        { op: 'open', target: 1, path: '/dev/null', flags: F.O_WRONLY },
+        // dup2 clears FD_CLOEXEC on the copies: the helper keeps these, and only these.
+        { op: 'dup2', fd: errWrite, target: 2 },
+        ...sources.map((fd, i) => ({ op: 'dup2' as const, fd, target: 3 + i })),
+      ],
+    );
+  } catch (e) {
+    libc.close(errRead);
+    throw new NetworkError('ERR_HELPER_FAILED', `cannot start ${name}: ${(e as Error).message}`, {
+      helper: name,
+      cause: e,
     });
-  return new Helper(name, child);
+  } finally {
+    for (const fd of [errWrite, ...sources]) libc.close(fd);
+  }
+  libc.fcntl(errRead, F.F_SETFL, libc.fcntl(errRead, F.F_GETFL) | F.O_NONBLOCK);
+  return new Helper(name, pid, errRead);
 }
 
 /** Races the readiness signal against the helper's exit and a deadline. */
@@ -378,7 +419,6 @@ class PendingPasta implements PendingNetwork {
 
   up(): NetworkHandle {
     this.closeFd();
-    this.helper.unref();
     return runningHandle('pasta', this.helper, this.ports, { dns: dnsForwarder('pasta')! });
   }
 
@@ -410,14 +450,14 @@ class PendingPasta implements PendingNetwork {
   }
 }
 
-function spawnPasta(
+async function spawnPasta(
   program: string,
   setpriv: string,
   pid: number,
   ns: NamespaceFds,
   ports: ResolvedPort[],
   mtu: number | undefined,
-): PendingPasta {
+): Promise<PendingPasta> {
   // pasta writes its pid to --pid once the network is configured: a pipe of ours, reopened
   // through /dev/fd (a socket could not be), is its readiness signal.
   const args = pastaArgs({
@@ -433,7 +473,7 @@ function spawnPasta(
   try {
     return new PendingPasta(
       r,
-      spawnHelper('pasta', setpriv, program, args, [w, ns.net, ns.user]),
+      await spawnHelper('pasta', setpriv, program, args, [w, ns.net, ns.user]),
       ports,
     );
   } catch (e) {
@@ -495,22 +535,38 @@ async function startSlirp(
   const cleanDir = () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
+  // fd 3: it writes there once the network is up; fd 4: it exits when that reaches EOF, which
+  // happens when we close our end or die.
+  const [readyRead, readyWrite] = libc.pipe2(F.O_CLOEXEC);
+  const [exitRead, exitWrite] = libc.pipe2(F.O_CLOEXEC);
   let helper: Helper;
   try {
-    // fd 3: it writes there once the network is up; fd 4: it exits when that reaches EOF, which
-    // happens when we close our end or die.
-    helper = spawnHelper('slirp4netns', setpriv, program, args, ['pipe', 'pipe', ns.net, ns.user]);
+    helper = await spawnHelper('slirp4netns', setpriv, program, args, [
+      readyWrite,
+      exitRead,
+      ns.net,
+      ns.user,
+    ]);
   } catch (e) {
+    for (const fd of [readyRead, exitWrite]) libc.close(fd);
     cleanDir();
     throw e;
+  } finally {
+    for (const fd of [readyWrite, exitRead]) libc.close(fd);
   }
-  const readyStream = helper.child.stdio[3] as Socket;
-  const exitStream = helper.child.stdio[4] as Socket;
-  exitStream.on('error', () => {});
-  exitStream.resume();
+  const readyStream = new (process.getBuiltinModule('node:net').Socket)({
+    fd: readyRead,
+    readable: true,
+    writable: false,
+  });
+  let exitOpen = true;
+  const closeExit = () => {
+    if (exitOpen) libc.close(exitWrite);
+    exitOpen = false;
+  };
   const fail = async (e: unknown) => {
     readyStream.destroy();
-    exitStream.destroy();
+    closeExit();
     await helper.stop();
     cleanDir();
     throw e;
@@ -525,11 +581,10 @@ async function startSlirp(
   // The ports are published: the API socket is not needed any more. Removing it now, not at
   // close, leaves nothing behind even when this process is SIGKILLed later.
   cleanDir();
-  helper.unref();
   return runningHandle('slirp4netns', helper, ports, {
     dns: dnsForwarder('slirp4netns')!,
     address: SLIRP4NETNS_ADDRESS,
-    onClose: () => exitStream.destroy(),
+    onClose: closeExit,
   });
 }
 
@@ -636,7 +691,7 @@ function runningHandle(
   return {
     mode: name,
     helper: name,
-    ...(helper.child.pid !== undefined ? { helperPid: helper.child.pid } : {}),
+    helperPid: helper.pid,
     ports,
     dns: extra.dns,
     ...(extra.address ? { address: extra.address } : {}),

@@ -332,6 +332,8 @@ export const linuxArm64 = {
     SIG_BLOCK: 0,
     SIG_UNBLOCK: 1,
     SIG_SETMASK: 2,
+    POSIX_SPAWN_SETSIGMASK: 8,
+    POSIX_SPAWN_SETSIGDEF: 4,
   },
   errno: {
     EPERM: 1,
@@ -1156,6 +1158,8 @@ export const linuxArm64 = {
     },
     sem_t: { size: 32, align: 8, fields: {} },
     sigset_t: { size: 128, align: 8, fields: {} },
+    posix_spawnattr_t: { size: 336, align: 8, fields: {} },
+    posix_spawn_file_actions_t: { size: 80, align: 8, fields: {} },
     pid_t: { size: 4, align: 4, fields: {} },
     uid_t: { size: 4, align: 4, fields: {} },
     gid_t: { size: 4, align: 4, fields: {} },
