@@ -42,10 +42,16 @@ describe('spawn({ inProcess: true })', () => {
 
   it("with pasta, the program starts with the network configured (the child read pasta's readiness)", async () => {
     const out = await run('pasta');
+    expect(out.exitStatus).toEqual({ code: 0, signal: null });
     expect(out.exit).toEqual({ code: 0, signal: null });
+    expect(out.helperGoneAtExited).toBe(true);
+    const [routeText, fds] = out.stdout.split('FDS\n');
     // pasta --config-net copies the host's default route (destination 00000000) onto its device.
-    const routes = out.stdout.trim().split('\n').slice(1);
+    const routes = routeText.trim().split('\n').slice(1);
     expect(routes.some((l: string) => l.split('\t')[1] === '00000000')).toBe(true);
+    // The child read pasta's readiness pipe and closed it: the program has its stdio and the
+    // directory ls reads, nothing of pasta's.
+    expect(fds.trim().split(/\s+/)).toEqual(['0', '1', '2', '3']);
   });
 
   it("pasta failing (its host port taken) fails the spawn at 'network' with pasta's own reason, leaving nothing", async () => {

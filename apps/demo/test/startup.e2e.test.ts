@@ -1,0 +1,60 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTree, runAs, userTempDir } from '@rootless-ts/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxRoot, CLI, hostEnv, user } from './helpers.js';
+
+// What `rootless run` loads of Node's own modules, as its bin runs (the shebang's Node flags).
+// Each of these costs milliseconds of every start (node:net with node:stream about 6 ms,
+// node:crypto 8) and none is needed to start a container: they load on first use. A structural
+// check, not a timing: it fails when an import brings one back.
+const NOT_LOADED = ['net', 'child_process', 'dgram', 'tty', 'stream', 'crypto', 'zlib', 'v8'];
+
+const shebangFlags = () => {
+  const words = readFileSync(CLI, 'utf8').split('\n', 1)[0]!.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
+};
+
+let bb: Awaited<ReturnType<typeof busyboxRoot>>;
+let dir: string;
+beforeAll(async () => {
+  bb = await busyboxRoot();
+  dir = userTempDir(user, 'rootless-startup-');
+  writeFileSync(
+    join(dir, 'modules.cjs'),
+    "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_OUT, process.moduleLoadList.join('\\n')));\n",
+    { mode: 0o644 },
+  );
+}, 60_000);
+afterAll(() => {
+  bb?.cleanup();
+  if (dir) removeTree(dir);
+});
+
+async function loadedBy(args: string[]): Promise<string[]> {
+  const out = join(dir, `modules-${args.join('-').replace(/\W+/g, '_')}.txt`);
+  const r = await runAs(
+    user,
+    process.execPath,
+    [...shebangFlags(), '-r', join(dir, 'modules.cjs'), CLI, ...args],
+    { env: { ...hostEnv(), MODULES_OUT: out }, timeoutMs: 60_000 },
+  );
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('NativeModule '))
+    .map((l) => l.slice('NativeModule '.length));
+}
+
+describe('what rootless run loads', () => {
+  it.each([
+    ['--network none', ['--network', 'none']],
+    ['pasta, the default', []],
+  ])('%s: none of node:net, child_process, tty, stream, crypto, zlib, v8', async (_, opts) => {
+    const loaded = await loadedBy(['run', ...opts, '--root', bb.root, '--', 'true']);
+    // The check itself works: the list is Node's, with fs and path in it.
+    expect(loaded).toContain('fs');
+    expect(loaded.filter((m) => NOT_LOADED.includes(m))).toEqual([]);
+  });
+});
