@@ -117,7 +117,7 @@ export function expectedMetadata(folder) {
     license: 'MIT',
     os: ['linux'],
     cpu: ['x64', 'arm64'],
-    engines: { node: '>=20' },
+    engines: { node: '>=20.16' },
   };
 }
 

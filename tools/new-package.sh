@@ -25,7 +25,7 @@ cat > "$dir/package.json" <<JSON
   "type": "module",
   "os": ["linux"],
   "cpu": ["x64", "arm64"],
-  "engines": { "node": ">=20" },
+  "engines": { "node": ">=20.16" },
   "main": "./dist/index.cjs",
   "module": "./dist/index.js",
   "types": "./dist/index.d.ts",
