@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { printCurrentCaps, showCaps } from './caps.js';
 import { installDebian } from './debian.js';
+import { discardEarlyHolder } from './early-holder.js';
 import { discardEarlyLauncher } from './early-launcher.js';
 import { errorLine, SETUP_FAILED } from './errors.js';
 import type { RawImageRunOptions, RawPullOptions } from './image.js';
@@ -257,11 +258,13 @@ export function buildProgram(exit: (code: number) => void): Command {
 export async function main(): Promise<void> {
   const exit = (code: number) => {
     process.exitCode = code;
-    // Streams we relayed may keep the loop alive: leave once a launcher started early that no
-    // container took is gone (nothing is left behind). Nothing written to stdout is pending:
+    // Streams we relayed may keep the loop alive: leave once a launcher or holder started early
+    // that no container took is gone (nothing is left behind). Nothing written to stdout is pending:
     // on Linux its writes are synchronous (files, pipes and terminals alike), and touching
     // process.stdout to flush it would make the stream (node:net, node:tty) on every run.
-    void discardEarlyLauncher().finally(() => process.exit(code));
+    void Promise.all([discardEarlyLauncher(), discardEarlyHolder()]).finally(() =>
+      process.exit(code),
+    );
   };
   const program = buildProgram(exit);
   try {

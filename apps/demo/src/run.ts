@@ -23,6 +23,7 @@ import {
   type SeccompProfile,
   SeccompProfileError,
 } from '@rootless-ts/seccomp';
+import { takeEarlyHolder } from './early-holder.js';
 import { discardEarlyLauncher, earlyLauncher } from './early-launcher.js';
 import { errorLine, RootlessError, SETUP_FAILED } from './errors.js';
 import { isDirInLayers, readUserDbInLayers } from './image-layers.js';
@@ -112,9 +113,11 @@ export async function runContainer(
   let child: NamespacedProcess;
   try {
     const pool = earlyLauncher();
+    const prepared = pool ? undefined : takeEarlyHolder();
     child = await spawn({
       ...plan.spawn,
       ...(pool ? { pool } : { inProcess: true }),
+      ...(prepared ? { prepared } : {}),
       idmap: idmap.idmap,
       network,
       stdio: req.tty ? 'ignore' : 'inherit',

@@ -26,16 +26,17 @@
  * loop is blocked while the child sets up, so there is no setup deadline.
  */
 
-import { existsSync } from 'node:fs';
-import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { type NetworkReadiness, resetSignals } from './child.js';
 import { prepareFilters, releaseFilters } from './containment-ops.js';
 import { SpawnError, serializeError, spawnError } from './errors.js';
+import { collectYoung, startHolder } from './holder.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { cloneFlags } from './kinds.js';
 import { cachedHook, placeFds, stackTop } from './launch-support.js';
 import { isPending, type NetworkHandle, type NetworkPlan, type PendingNetwork } from './network.js';
+import { takePrepared } from './prepared.js';
 import { encode, type LaunchConfig } from './protocol.js';
 import type { NamespacedProcess, SpawnOptions } from './spawn.js';
 import {
@@ -75,28 +76,6 @@ export function runsSingleThreaded(
   );
 }
 
-let gcFunction: ((o?: { type: 'minor' | 'major' }) => void) | undefined;
-
-/**
- * A young-generation collection before the clone, as the launcher does (a collection starting in
- * the child, which runs on this heap, aborted it now and then). With `node --expose-gc` (the
- * `rootless` bin's shebang) that is the global `gc`; otherwise the flag is set now and `gc`
- * taken from a new context, which loads node:v8 and with it Node's streams (about 3 ms, once).
- */
-function collectYoung(): void {
-  gcFunction ??= globalGc();
-  if (!gcFunction) {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
-    gcFunction = process.getBuiltinModule('node:vm').runInNewContext('gc') as typeof gcFunction;
-  }
-  gcFunction?.({ type: 'minor' });
-}
-
-function globalGc(): typeof gcFunction {
-  const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === 'function' ? (gc as typeof gcFunction) : undefined;
-}
-
 export async function spawnHere(
   cfg: LaunchConfig,
   options: SpawnOptions,
@@ -106,13 +85,15 @@ export async function spawnHere(
 ): Promise<NamespacedProcess> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const withNet = cfg.namespaces.includes('net');
+  // A holder (and network) started ahead by prepareSpawn, when it is what we would start.
+  const prepared = takePrepared(options.prepared, net, withNet);
   let holder: number;
   try {
-    holder = startHolder(withNet);
+    holder = prepared?.holder ?? startHolder(withNet);
   } catch (e) {
     throw spawnError('clone', e);
   }
-  const holderExit = libc.watchExit(holder);
+  const holderExit = prepared?.holderExit ?? libc.watchExit(holder);
   const nsFds: number[] = [];
   let plumbing: Plumbing;
   try {
@@ -143,7 +124,7 @@ export async function spawnHere(
   try {
     // The maps, the network and the sidecar, all on the holder and at once; the seccomp
     // programs and the setup hooks meanwhile.
-    beside = startBeside(holder, net, options.sidecar, timeoutMs, true);
+    beside = startBeside(holder, net, options.sidecar, timeoutMs, true, prepared?.network);
     const mapping = options.idmap
       ? settle(
           withDeadline(Promise.resolve(options.idmap(holder)), timeoutMs, 'writing the id maps'),
@@ -206,45 +187,6 @@ export async function spawnHere(
   plumbing.closeChannel();
   plumbing.closeFdChannel();
   return handle(pid, plumbing, exit, receivedFds, network);
-}
-
-/** Where `sleep` is (coreutils): what the holder runs. */
-const SLEEP_PATHS = ['/usr/bin/sleep', '/bin/sleep'];
-
-/**
- * The holder: a process in a new user namespace (and network namespace) that does nothing until
- * it is killed, and never changes its ids, so that its /proc/PID/ns entries stay ours to open.
- * It must die with this process (PR_SET_PDEATHSIG, which survives the exec of a program that
- * is not setuid) and hold none of our descriptors: a copy of the caller's stdout, say, would
- * keep whoever reads it waiting after this process was killed. So it is a clone child that sets
- * both up and executes `sleep infinity` (no JavaScript runs after the exec).
- */
-function startHolder(withNet: boolean): number {
-  const sleep = SLEEP_PATHS.find((p) => existsSync(p));
-  if (!sleep)
-    throw new Error(`no sleep program (${SLEEP_PATHS.join(', ')}) to hold the namespaces`);
-  const devNull = libc.open('/dev/null', F.O_RDWR | F.O_CLOEXEC);
-  // Its few lines of JavaScript run on this heap too: no collection may start there (one did,
-  // and aborted the process in a koffi call: "open_handle_scopes" assertion).
-  collectYoung();
-  try {
-    return libc.cloneThenExec(
-      (child) => {
-        libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
-        for (const fd of [0, 1, 2]) libc.dup3(devNull, fd, 0);
-        libc.closeRange(3);
-        return child.prepareExec(sleep, ['sleep', 'infinity'], []);
-      },
-      CL.CLONE_VM |
-        CL.CLONE_VFORK |
-        CL.CLONE_NEWUSER |
-        (withNet ? CL.CLONE_NEWNET : 0) |
-        signal.SIGCHLD,
-      { stackTop: stackTop() },
-    );
-  } finally {
-    libc.close(devNull);
-  }
 }
 
 /** The two clones; returns once C has exited (after C2 executed the program or gave up). */

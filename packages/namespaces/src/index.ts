@@ -38,6 +38,7 @@ export {
   type LauncherPoolOptions,
   type PooledLauncher,
 } from './pool.js';
+export { type PreparedSpawn, type PrepareSpawnOptions, prepareSpawn } from './prepared.js';
 export {
   checkLaunchConfig,
   decodeToChild,

@@ -136,6 +136,7 @@ export function startBeside(
   sidecar: ((pid: number) => Promise<unknown>) | undefined,
   timeoutMs: number,
   handOn: true,
+  started?: Promise<Settled<NetworkHandle | PendingNetwork>>,
 ): Beside<NetworkHandle | PendingNetwork>;
 export function startBeside(
   pid: number,
@@ -143,9 +144,12 @@ export function startBeside(
   sidecar: ((pid: number) => Promise<unknown>) | undefined,
   timeoutMs: number,
   handOn = false,
+  started?: Promise<Settled<NetworkHandle | PendingNetwork>>,
 ): Beside<NetworkHandle | PendingNetwork> {
   const start = handOn ? startPlannedNetworkPending : startPlannedNetwork;
-  const network = net && net.mode !== 'host' ? settle(start(net, pid, timeoutMs)) : undefined;
+  // `started`: the network prepareSpawn started on this pid already.
+  const network =
+    started ?? (net && net.mode !== 'host' ? settle(start(net, pid, timeoutMs)) : undefined);
   const side = sidecar ? settle(callNow(() => sidecar(pid))) : undefined;
   return {
     async up() {

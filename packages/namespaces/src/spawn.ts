@@ -21,6 +21,7 @@ import {
   planNetwork,
 } from './network.js';
 import type { LauncherPool, PooledLauncher } from './pool.js';
+import { isPreparedSpawn, type PreparedSpawn } from './prepared.js';
 import { encode, type LaunchConfig, type SetupHookSpec, type ToChild } from './protocol.js';
 import { type LauncherProcess, spawnLauncher } from './spawn-launcher.js';
 import { type Beside, handle, killQuietly, startBeside, withDeadline } from './spawn-support.js';
@@ -63,6 +64,13 @@ export interface SpawnOptions {
    * and this thread is blocked while the child sets up (no setup deadline).
    */
   inProcess?: boolean;
+  /**
+   * With `inProcess`: the holder and network that `prepareSpawn` started ahead, taken when they
+   * are what this spawn would start (a network namespace exactly when it wants one, the same
+   * `network`), and discarded otherwise (or when a launcher is used). The spawn owns them from
+   * then on, as if it had started them.
+   */
+  prepared?: PreparedSpawn;
   hostname?: string;
   domainname?: string;
   /** Final credentials inside (default: the id the invoking user is mapped to). */
@@ -242,6 +250,8 @@ function checkedConfig(options: SpawnOptions): { cfg: LaunchConfig; compile: () 
       typeof options.pool?.release !== 'function')
   )
     throw fail('pool must be a LauncherPool (createLauncherPool makes one)');
+  if (options.prepared !== undefined && !isPreparedSpawn(options.prepared))
+    throw fail('prepared must come from prepareSpawn');
   const keepFds = 3 + extra.length;
   if (
     options.controllingTerminal !== undefined &&
@@ -305,9 +315,13 @@ export function spawn(options: SpawnOptions): Promise<NamespacedProcess> {
     if (canSpawnHere(options, cfg)) {
       return spawnHere(cfg, options, checkedStdio(options), compile, net);
     }
+    // Only an in-process spawn can use a holder of this process's.
+    void options.prepared?.discard();
     return start(cfg, options, compile, net);
   } catch (e) {
-    // Bad options reject, as every other failure does, rather than throw from the call.
+    // Bad options reject, as every other failure does, rather than throw from the call; what
+    // was prepared for the spawn goes too.
+    void options?.prepared?.discard?.();
     return Promise.reject(e);
   }
 }

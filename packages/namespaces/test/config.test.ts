@@ -8,6 +8,7 @@ import {
   cloneFlags,
   type LauncherPool,
   launchConfig,
+  type PreparedSpawn,
   parseNamespaceKind,
   SpawnError,
 } from '../src/index.js';
@@ -177,6 +178,12 @@ describe('launcher pools: bad options', () => {
     for (const size of [0, -1, 1.5, Number.NaN]) {
       expect(() => createLauncherPool({ size })).toThrow(`options: bad pool size ${size}`);
     }
+    await expect(
+      spawn({ argv: ['true'], inProcess: true, prepared: { pid: 1 } as unknown as PreparedSpawn }),
+    ).rejects.toMatchObject({
+      step: 'options',
+      message: 'options: prepared must come from prepareSpawn',
+    });
   });
 });
 

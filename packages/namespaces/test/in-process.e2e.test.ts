@@ -61,6 +61,27 @@ describe('spawn({ inProcess: true })', () => {
     expect(out.error.message).not.toContain('\n');
   });
 
+  it('takes a holder and network that prepareSpawn started ahead, when they match', async () => {
+    const out = await run('prepared');
+    expect(out.exit).toEqual({ code: 0, signal: null });
+    // The id maps and the sidecar were set up on the prepared holder.
+    expect(out.sidecarPid).toBe(out.preparedPid);
+    expect(out.stdout.split('\n').some((l: string) => l.split('\t')[1] === '00000000')).toBe(true);
+    expect(out.holderGone).toBe(true);
+  });
+
+  it('discards a prepared holder and its pasta that do not match the spawn, or when asked', async () => {
+    const mismatch = await run('prepared-mismatch');
+    expect(mismatch.exit).toEqual({ code: 0, signal: null });
+    expect(mismatch.sidecarPid).not.toBe(mismatch.preparedPid);
+    // network none: only lo, no route.
+    expect(mismatch.stdout.trim().split('\n')).toHaveLength(1);
+    expect(mismatch.holderGone).toBe(true);
+    const discarded = await run('prepared-discard');
+    expect(discarded.holderGone).toBe(true);
+    // afterEach: nothing of the test user's left, pasta included.
+  });
+
   it('80 spawns with the young generation at random fill levels: no collection starts in a clone child', async () => {
     // Without the collection before the holder's clone, 1 run of 3 aborted here ("Assertion
     // failed: (open_handle_scopes) == (open_handle_scopes_before)" in a koffi call).
