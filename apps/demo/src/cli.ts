@@ -10,11 +10,14 @@
 // compiler (TurboFan), which under --single-threaded compiles on the main thread; a command this
 // short gains nothing from it and it took 3.8 MiB of a run's peak memory and 2-3 ms (a 40 MB
 // image pulled no slower without it; packages/namespaces/README.md, Performance).
-import { startHolderEarly, wantsEarlyHolder } from './early-holder.js';
+import { earlyNetwork, startHolderEarly } from './early-holder.js';
 import { startLauncherEarly, wantsEarlyLauncher } from './early-launcher.js';
 
 if (wantsEarlyLauncher(process.argv)) startLauncherEarly();
-// --single-threaded: the container's holder and network, before the rest is loaded.
-else if (wantsEarlyHolder(process.argv)) startHolderEarly();
+else {
+  // --single-threaded: the container's holder and network helper, before the rest is loaded.
+  const network = earlyNetwork(process.argv);
+  if (network) startHolderEarly(network);
+}
 // Not a top-level await: the CLI is built as CommonJS (tsup.config.ts).
 void import('./program.js').then(({ main }) => main());

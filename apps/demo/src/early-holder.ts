@@ -1,38 +1,55 @@
 import { type PreparedSpawn, prepareSpawn, runsSingleThreaded } from '@rootless-ts/namespaces';
-import { defaultNetworkMode } from '@rootless-ts/network';
+import {
+  defaultNetworkMode,
+  helperOf,
+  NETWORK_MODES,
+  type NetworkMode,
+} from '@rootless-ts/network';
 
 let early: PreparedSpawn | undefined;
 
 /**
- * Whether this command line is a `rootless run` that will start its container from this process
- * (Node runs --single-threaded) with the default network, so that the container's holder and
- * network can be started before the rest of the CLI is even loaded: pasta's start-up (20-30
- * ms) then runs while the command line is parsed and the container planned. Conservative: any
- * word before `--` that may name a network or publish a port (`--network`, `--net`, `-p`,
- * `--publish`, a cluster of short flags with a `p`), and `--help`, rule it out; the run then
- * starts its own, as it always could.
+ * The network a `rootless run` command line lets start early, or undefined: when it will start
+ * its container from this process (Node runs --single-threaded) with a network helper (pasta,
+ * slirp4netns: the default, or a plain `--network` mode), its holder and helper can start before
+ * the rest of the CLI is even loaded, and pasta's start-up (20-30 ms) then runs while the command
+ * line is parsed and the container planned. A network without a helper gains nothing (measured:
+ * the id maps started early as well saved nothing either). Conservative: a port to publish (`-p`,
+ * `--publish`, a cluster of short flags with a `p`), help, or a `--network` that is not a plain
+ * mode rule it out. Only the words before `--` are read. The run takes what was started only
+ * when it is what it would start itself; otherwise it is discarded.
  */
-export function wantsEarlyHolder(
+export function earlyNetwork(
   argv: readonly string[],
   singleThreaded = runsSingleThreaded(),
-): boolean {
+  defaultMode: () => NetworkMode = () => defaultNetworkMode().mode,
+): NetworkMode | undefined {
   const args = argv.slice(2);
-  if (!singleThreaded || args[0] !== 'run') return false;
+  if (!singleThreaded || args[0] !== 'run') return undefined;
   const end = args.indexOf('--');
-  const options = end < 0 ? args.slice(1) : args.slice(1, end);
-  return !options.some(
-    (a) => /^--(net|network|publish|help)(=|$)/.test(a) || /^-[^-]*[ph]/.test(a),
-  );
+  const words = end < 0 ? args.slice(1) : args.slice(1, end);
+  let mode: NetworkMode | undefined;
+  for (const [i, w] of words.entries()) {
+    if (/^--(publish|help)(=|$)/.test(w) || /^-[^-]*[ph]/.test(w)) return undefined;
+    const net = /^--(net|network)(?:=(.*))?$/.exec(w);
+    if (net) {
+      const given = net[2] ?? words[i + 1] ?? '';
+      if (!(NETWORK_MODES as readonly string[]).includes(given)) return undefined;
+      mode = given as NetworkMode;
+    }
+  }
+  mode ??= defaultMode();
+  return helperOf(mode) ? mode : undefined;
 }
 
 /**
- * Starts the holder and the default network now (`prepareSpawn`); `run` hands them to its spawn,
- * which takes them when they are what it would start and discards them otherwise. A failure here
- * is no failure: the spawn starts its own, and says what is wrong.
+ * Starts the holder and the network now (`prepareSpawn`); `run` hands them to its spawn, which
+ * takes them when they are what it would start and discards them otherwise. A failure here is no
+ * failure: the spawn starts its own, and says what is wrong.
  */
-export function startHolderEarly(): void {
+export function startHolderEarly(network: NetworkMode): void {
   try {
-    early = prepareSpawn({ network: defaultNetworkMode().mode });
+    early = prepareSpawn({ network });
   } catch {
     early = undefined;
   }

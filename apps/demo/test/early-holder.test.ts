@@ -1,35 +1,47 @@
+import type { NetworkMode } from '@rootless-ts/network';
 import { describe, expect, it } from 'vitest';
-import { wantsEarlyHolder } from '../src/early-holder.js';
+import { earlyNetwork } from '../src/early-holder.js';
 
-describe('wantsEarlyHolder', () => {
+describe('earlyNetwork', () => {
   const argv = (...args: string[]) => ['/usr/bin/node', '/x/cli.js', ...args];
+  const pasta = (): NetworkMode => 'pasta';
+  const early = (args: string[], singleThreaded = true, defaultMode = pasta) =>
+    earlyNetwork(argv(...args), singleThreaded, defaultMode);
 
-  it('for a run from this very process (--single-threaded) with the default network', () => {
-    expect(wantsEarlyHolder(argv('run', '--root', '/r', '--', 'true'), true)).toBe(true);
-    expect(wantsEarlyHolder(argv('run', '-it', '--rm', 'alpine', 'sh'), true)).toBe(true);
+  it('a run from this very process (--single-threaded) with the default network helper', () => {
+    expect(early(['run', '--root', '/r', '--', 'true'])).toBe('pasta');
+    expect(early(['run', '-it', '--rm', 'alpine', 'sh'])).toBe('pasta');
     // Through a launcher, the early launcher is the head start instead.
-    expect(wantsEarlyHolder(argv('run', 'alpine'), false)).toBe(false);
+    expect(early(['run', 'alpine'], false)).toBeUndefined();
   });
 
-  it('not when a word before -- may name a network or publish a port, nor for help', () => {
+  it('a plain --network mode with a helper is started as given; one without a helper is not', () => {
+    expect(early(['run', '--network', 'slirp4netns', 'alpine'])).toBe('slirp4netns');
+    expect(early(['run', '--net=pasta', 'alpine'])).toBe('pasta');
+    expect(early(['run', '--network', 'none', 'alpine'])).toBeUndefined();
+    expect(early(['run', '--network=host', 'alpine'])).toBeUndefined();
+    // No helper installed: the default is none, nothing to start early.
+    expect(early(['run', 'alpine'], true, () => 'none')).toBeUndefined();
+  });
+
+  it('nothing for a port to publish, help, or a network that is not a plain mode', () => {
     for (const a of [
-      ['--network', 'none'],
-      ['--network=host'],
-      ['--net', 'slirp4netns'],
       ['-p', '8080:80'],
       ['-p8080:80'],
       ['--publish', '80'],
       ['-itp', '80'],
       ['--help'],
       ['-h'],
+      ['--network', 'bridge'],
+      ['--network'],
     ])
-      expect(wantsEarlyHolder(argv('run', ...a, 'alpine'), true)).toBe(false);
+      expect(early(['run', ...a, 'alpine'])).toBeUndefined();
     // After --, the words are the program's.
-    expect(wantsEarlyHolder(argv('run', 'alpine', '--', 'ping', '-p', 'ff'), true)).toBe(true);
+    expect(early(['run', 'alpine', '--', 'ping', '-p', 'ff'])).toBe('pasta');
   });
 
-  it('not for other commands', () => {
+  it('nothing for other commands', () => {
     for (const a of [[], ['pull', 'x'], ['images'], ['rootfs', 'busybox', '/r']])
-      expect(wantsEarlyHolder(argv(...a), true)).toBe(false);
+      expect(early(a)).toBeUndefined();
   });
 });
