@@ -1,5 +1,5 @@
 import { errno as E, fcntl as F, syscall as SYS } from '@rootless-ts/constants';
-import { errnoError } from './errors.js';
+import { errnoError, isErrnoError } from './errors.js';
 import { check, fn } from './library.js';
 import { layout, readField, writeField } from './structs.js';
 import { checkedSyscall } from './syscall.js';
@@ -108,6 +108,29 @@ export function poll(fds: readonly PollRequest[], timeoutMs: number): number[] {
   return fds.map((_, i) =>
     Number(readField(buf.subarray(i * l.size, (i + 1) * l.size), l, 'revents')),
   );
+}
+
+/**
+ * What a non-blocking descriptor holds now: reads until it would block (EAGAIN) or ends, and
+ * returns the bytes (empty when there was nothing). For a pipe read once its writer is done, or
+ * now and then, without an event loop; a reader that could wait uses a stream.
+ */
+export function readAvailable(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  for (;;) {
+    let n: number;
+    try {
+      n = read(fd, buf);
+    } catch (e) {
+      // A process it started may hold the pipe open: what is there is all there is.
+      if (isErrnoError(e, 'EAGAIN')) break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
 }
 
 /** `write(2)` of a buffer or a UTF-8 string; returns the count written (may be short). */

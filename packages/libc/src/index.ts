@@ -41,6 +41,7 @@ export {
   pipe2,
   poll,
   read,
+  readAvailable,
   readlink,
   socketpair,
   write,

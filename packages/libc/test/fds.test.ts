@@ -22,6 +22,7 @@ import {
   pipe2,
   poll,
   read,
+  readAvailable,
   readlink,
   socketpair,
   write,
@@ -65,6 +66,17 @@ describe('descriptors', () => {
     close(w);
     expect(poll([{ fd: r, events: F.POLLIN }], 1000)[0]! & F.POLLHUP).toBe(F.POLLHUP);
     for (const fd of [r, r2, w2]) close(fd);
+  });
+
+  it('readAvailable: what a non-blocking pipe holds now, without waiting', () => {
+    const [r, w] = pipe2(F.O_CLOEXEC | F.O_NONBLOCK);
+    expect(readAvailable(r)).toHaveLength(0);
+    write(w, 'x'.repeat(10_000));
+    expect(readAvailable(r).toString()).toBe('x'.repeat(10_000));
+    write(w, 'last words');
+    close(w);
+    expect(readAvailable(r).toString()).toBe('last words');
+    close(r);
   });
 
   it('read honours a length and a subarray', () => {

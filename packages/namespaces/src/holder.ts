@@ -1,35 +1,12 @@
 /**
  * The holder of an in-process spawn (here.ts, prepared.ts): a process in the new user (and
  * network) namespace that the id maps, the network's helper and the container's clone are set up
- * on; and the young-generation collection that must come before any clone that runs JavaScript
- * on this heap.
+ * on.
  */
 import { existsSync } from 'node:fs';
 import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import { stackTop } from './launch-support.js';
-
-let gcFunction: ((o?: { type: 'minor' | 'major' }) => void) | undefined;
-
-/**
- * A young-generation collection before the clone, as the launcher does (a collection starting in
- * the child, which runs on this heap, aborted it now and then). With `node --expose-gc` (the
- * `rootless` bin's shebang) that is the global `gc`; otherwise the flag is set now and `gc`
- * taken from a new context, which loads node:v8 and with it Node's streams (about 3 ms, once).
- */
-export function collectYoung(): void {
-  gcFunction ??= globalGc();
-  if (!gcFunction) {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
-    gcFunction = process.getBuiltinModule('node:vm').runInNewContext('gc') as typeof gcFunction;
-  }
-  gcFunction?.({ type: 'minor' });
-}
-
-function globalGc(): typeof gcFunction {
-  const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === 'function' ? (gc as typeof gcFunction) : undefined;
-}
+import { collectYoung, stackTop } from './launch-support.js';
 
 /** Where `sleep` is (coreutils): what the holder runs. */
 const SLEEP_PATHS = ['/usr/bin/sleep', '/bin/sleep'];

@@ -25,7 +25,7 @@ import type { JoinFds, SetupHook } from './child.js';
 import { type ChildFilter, prepareFilters, releaseFilters } from './containment-ops.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
-import { cachedHook, placeFds, stackTop } from './launch-support.js';
+import { cachedHook, collectYoung, placeFds, stackTop } from './launch-support.js';
 import { FD_CHUNK, type LaunchConfig } from './protocol.js';
 import { reportExecFailure, runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
@@ -108,12 +108,8 @@ async function launch(
     channel.reportError(serializeError('launcher', e));
     return 1;
   }
-  // The clone child runs JavaScript on this process's heap with no event loop; a collection
-  // there can abort it (seen: status 139, glibc's abort() in the child, about 1 start in 100).
-  // A young-generation collection now (a scavenge: about 1 ms here, where a full one cost about
-  // 10 ms a spawn) leaves it empty, so that the child's own allocations are unlikely to start
-  // one (the launcher runs with --expose-gc for this).
-  (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc?.({ type: 'minor' });
+  // The clone child runs JavaScript on this process's heap with no event loop.
+  collectYoung();
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
   const onExecFailure = reportExecFailure;
   const restore = snapshotProcessState();

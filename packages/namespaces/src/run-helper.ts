@@ -1,4 +1,4 @@
-import { errno as E, fcntl as F } from '@rootless-ts/constants';
+import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 
 /**
@@ -35,24 +35,12 @@ export async function runHelper(
     libc.close(writeEnd);
   }
   const status = await libc.watchExit(pid);
-  const chunks: Buffer[] = [];
+  let stderr: Buffer;
   try {
     libc.fcntl(readEnd, F.F_SETFL, libc.fcntl(readEnd, F.F_GETFL) | F.O_NONBLOCK);
-    const buf = Buffer.alloc(4096);
-    for (;;) {
-      let n: number;
-      try {
-        n = libc.read(readEnd, buf);
-      } catch (e) {
-        // A grandchild the helper left behind may hold the pipe open: what is there is enough.
-        if ((e as { errno?: number }).errno === E.EAGAIN) break;
-        throw e;
-      }
-      if (n === 0) break;
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-    }
+    stderr = libc.readAvailable(readEnd);
   } finally {
     libc.close(readEnd);
   }
-  return { ...status, stderr: Buffer.concat(chunks).toString('utf8') };
+  return { ...status, stderr: stderr.toString('utf8') };
 }

@@ -1,8 +1,6 @@
+import { isIP } from './address.js';
 import { NetworkError } from './errors.js';
 import type { NetworkMode } from './mode.js';
-
-// node:net on first use: loading it (and node:stream) costs ~6 ms of a CLI's start.
-const isIP = (s: string) => process.getBuiltinModule('node:net').isIP(s);
 
 /** The address pasta is told to answer DNS on (`--dns-forward`), as podman uses. */
 export const PASTA_DNS_FORWARD = '169.254.1.1';

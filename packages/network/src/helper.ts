@@ -37,6 +37,9 @@ export interface StartNetworkOptions {
   path?: string;
 }
 
+/** How long a helper may take to say the network is up, unless told (10 s). */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** A container's network, up. */
 export interface NetworkHandle {
   readonly mode: NetworkMode;
@@ -69,8 +72,10 @@ export interface NetworkHandle {
  * helper does not notice by itself (pasta keeps the namespace alive through its descriptor).
  */
 export async function startNetwork(options: StartNetworkOptions): Promise<NetworkHandle> {
-  const started = await startHelper(options, false);
-  return 'readyFd' in started ? started.up() : started;
+  const started = await startHelper(options);
+  return started instanceof PendingPasta
+    ? waitForPasta(started, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    : started;
 }
 
 /**
@@ -103,13 +108,11 @@ export interface PendingNetwork {
 export function startNetworkPending(
   options: StartNetworkOptions,
 ): Promise<PendingNetwork | NetworkHandle> {
-  return startHelper(options, true);
+  return startHelper(options);
 }
 
-async function startHelper(
-  options: StartNetworkOptions,
-  handOn: boolean,
-): Promise<PendingNetwork | NetworkHandle> {
+/** The helper started, pasta's readiness not read yet (startNetwork reads it, or the caller). */
+async function startHelper(options: StartNetworkOptions): Promise<PendingPasta | NetworkHandle> {
   const { mode, pid } = options;
   const searchPath = options.path ?? helperSearchPath();
   if (!Number.isInteger(pid) || pid <= 0)
@@ -140,12 +143,10 @@ async function startHelper(
   const ns = openNamespaces(pid);
   try {
     const ports = await choosePorts(options.ports ?? []);
-    const timeoutMs = options.timeoutMs ?? 10_000;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (helper === 'slirp4netns')
       return await startSlirp(program, setpriv, pid, ns, ports, options.mtu, timeoutMs);
-    const pending = await spawnPasta(program, setpriv, pid, ns, ports, options.mtu);
-    if (handOn) return pending;
-    return await waitForPasta(pending, timeoutMs);
+    return await spawnPasta(program, setpriv, pid, ns, ports, options.mtu);
   } finally {
     // The helper has its own copies (or never started).
     for (const fd of [ns.net, ns.user]) closeSync(fd);
@@ -241,9 +242,8 @@ function freePort(proto: 'tcp' | 'udp', host?: string): Promise<number> {
  * the event loop alive for it (a helper runs as long as its container).
  */
 class Helper {
+  /** Settles once it has exited and its stderr has been read: its last words are in output(). */
   readonly exited: Promise<libc.ExitStatus>;
-  /** Its stderr has been read to the end (after its exit): everything it wrote is in output(). */
-  readonly drained: Promise<void>;
   private stderr = '';
   private gone = false;
 
@@ -259,7 +259,6 @@ class Helper {
       libc.close(stderrFd);
       return status;
     });
-    this.drained = this.exited.then(() => undefined);
   }
 
   /** What it wrote on its stderr so far. Its messages are a few lines: a pipe holds 64 KiB. */
@@ -269,18 +268,9 @@ class Helper {
   }
 
   private readStderr(): void {
-    const buf = Buffer.alloc(4096);
-    for (;;) {
-      let n: number;
-      try {
-        n = libc.read(this.stderrFd, buf);
-      } catch {
-        return; // EAGAIN: nothing more for now (or a process it left holds the pipe)
-      }
-      if (n === 0) return;
-      // Bounded: a chatty helper must not grow our memory.
-      this.stderr = (this.stderr + buf.toString('utf8', 0, n)).slice(-16384);
-    }
+    const got = libc.readAvailable(this.stderrFd);
+    // Bounded: a chatty helper must not grow our memory.
+    if (got.length > 0) this.stderr = (this.stderr + got.toString('utf8')).slice(-16384);
   }
 
   /** One line: the helper's last message, or how it ended. */
@@ -369,16 +359,7 @@ async function ready(helper: Helper, signal: Promise<void>, timeoutMs: number): 
   ]).finally(() => clearTimeout(timer));
   if (outcome.t === 'ready') return;
   if (outcome.t === 'exit') {
-    // Its last words may still be in the pipe ('exit' can come first on a busy machine, and the
-    // message then lacked the reason, a port already taken, say). Bounded: a process it started
-    // could hold the pipe open.
-    let wait: NodeJS.Timeout | undefined;
-    await Promise.race([
-      helper.drained,
-      new Promise((r) => {
-        wait = setTimeout(r, 1000);
-      }),
-    ]).finally(() => clearTimeout(wait));
+    // Its stderr was read when it was reaped: the reason (a port already taken, say) is there.
     throw new NetworkError('ERR_HELPER_FAILED', helper.failure(outcome.status), {
       helper: helper.name,
     });

@@ -1,7 +1,5 @@
+import { isIP } from './address.js';
 import { NetworkError } from './errors.js';
-
-// node:net on first use: loading it (and node:stream) costs ~6 ms of a CLI's start.
-const isIP = (s: string) => process.getBuiltinModule('node:net').isIP(s);
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
 
