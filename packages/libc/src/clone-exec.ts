@@ -18,7 +18,7 @@
  * can clone again.
  */
 
-import { mman, struct as ST } from '@rootless-ts/constants';
+import { mman } from '@rootless-ts/constants';
 import koffi, { type TypeObject } from 'koffi';
 import {
   CLONE_THREW_STATUS,
@@ -29,9 +29,10 @@ import {
   runningInCloneChild,
 } from './clone.js';
 import { RootlessTsError } from './errors.js';
-import { check, fn, libc } from './library.js';
-import { memoryView, mmap, munmap } from './memory.js';
+import { check, fn } from './library.js';
+import { mmap, munmap } from './memory.js';
 import { getpid, gettid } from './process.js';
+import { contextBytes, cSymbol, getcontext, makecontext, setStack } from './ucontext.js';
 
 /** Exit status of a cloneThenExec child whose execve failed, when onExecFailure says nothing. */
 export const EXEC_FAILED_STATUS = 127;
@@ -67,78 +68,16 @@ export interface CloneThenExecOptions extends CloneOptions {
   onExecFailure?: (errno: number, exec: PreparedExec) => number | undefined;
 }
 
-interface Layout {
-  size: number;
-  link: number;
-  sp: number;
-  flags: number;
-  ssize: number;
-}
-
-let layout: Layout | undefined;
 let voidFnType: TypeObject | undefined;
 
-function contextLayout(): Layout {
-  if (layout) return layout;
-  const uc = ST.ucontext_t;
-  const stack = ST.stack_t;
-  const base = uc.fields.uc_stack.offset;
-  layout = {
-    size: uc.size,
-    link: uc.fields.uc_link.offset,
-    sp: base + stack.fields.ss_sp.offset,
-    flags: base + stack.fields.ss_flags.offset,
-    ssize: base + stack.fields.ss_size.offset,
-  };
-  return layout;
-}
-
-interface Symbols {
-  setcontext: unknown;
-  execve: unknown;
-  exit: unknown;
-}
-
-let symbols: Symbols | undefined;
-
 /** glibc's setcontext, execve and _exit; a clear error where the C library has no ucontext (musl). */
-function nativeSymbols(): Symbols {
-  if (symbols) return symbols;
-  libc();
-  const dlsym = fn('void *dlsym(void *handle, const char *symbol)');
-  const setcontext = dlsym(null, 'setcontext') as unknown;
-  const makecontext = dlsym(null, 'makecontext') as unknown;
-  if (setcontext === null || makecontext === null) {
-    throw new RootlessTsError(
-      'cloneThenExec needs getcontext/makecontext/setcontext, which this C library lacks (musl has no ucontext): use glibc',
-      { code: 'ERR_NO_UCONTEXT' },
-    );
-  }
-  symbols = {
-    setcontext,
-    execve: dlsym(null, 'execve') as unknown,
-    exit: dlsym(null, '_exit') as unknown,
+function nativeSymbols() {
+  const user = 'cloneThenExec';
+  return {
+    setcontext: cSymbol('setcontext', user),
+    execve: cSymbol('execve', user),
+    exit: cSymbol('_exit', user),
   };
-  return symbols;
-}
-
-const getcontext = (ucp: bigint) =>
-  check(fn('int getcontext(void *ucp)')(ucp) as number, 'getcontext');
-
-/** Sets a context's stack [sp, sp + size) and its successor (0n: none, the thread exits). */
-function setStack(ctx: bigint, sp: bigint, size: number, link: bigint): void {
-  const l = contextLayout();
-  const view = new DataView(memoryView(ctx, l.size).buffer);
-  view.setBigUint64(l.link, link, true);
-  view.setBigUint64(l.sp, sp, true);
-  view.setInt32(l.flags, 0, true);
-  view.setBigUint64(l.ssize, BigInt(size), true);
-}
-
-/** makecontext(ctx, fn, n, args…): each argument passed as a 64-bit integer (pointers too). */
-function makecontext(ctx: bigint, target: unknown, args: readonly bigint[]): void {
-  const typed = args.flatMap((a) => ['uintptr_t', a]);
-  fn('void makecontext(void *ucp, void *fn, int argc, ...)')(ctx, target, args.length, ...typed);
 }
 
 /** Native memory the child fills (C strings, pointer arrays); freed by the parent after clone. */
@@ -207,10 +146,9 @@ export function cloneThenExec(
     throw new Error('cloneThenExec: call it from the main thread (its stack hosts the child)');
   const sym = nativeSymbols();
   const top = options.stackTop ?? childStackTop();
-  const l = contextLayout();
   voidFnType ??= koffi.proto(null, 'void', []);
   // Contexts (16-byte aligned: arm64's ucontext_t asks for it) and the C-only stacks, one mapping.
-  const ctxBytes = (l.size + 15) & ~15;
+  const ctxBytes = contextBytes();
   const total = 4 * ctxBytes + 2 * C_STACK_SIZE;
   const region = mmap(
     null,

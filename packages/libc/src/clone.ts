@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { mman } from '@rootless-ts/constants';
 import koffi, { type TypeObject } from 'koffi';
 import { check, fn, libc } from './library.js';
-import { mmap, munmap } from './memory.js';
 import { getpid, gettid } from './process.js';
 
 /** Room left between the main thread's stack start and the child's stack top. */
@@ -135,41 +133,5 @@ export function clone(fn_: () => number, flags: number, options: CloneOptions = 
     // Also when the child exec'd or was killed without returning through the wrapper.
     runningChildStackTop = outer;
     koffi.unregister(callback);
-  }
-}
-
-/** Stack of a clonePaused() child: pause() needs a few hundred bytes. */
-const PAUSED_STACK_SIZE = 64 * 1024;
-
-/**
- * libc `clone(pause, stack, flags, NULL)`: a child that runs the C library's pause() and no
- * JavaScript, so it needs no CLONE_VM (its copy of this memory lacks the V8 heap, which Node
- * marks MADV_DONTFORK, and it never touches it). It holds the namespaces that `flags` create
- * open until it is killed: the caller writes their id maps and joins them, then kills and reaps
- * it (add SIGCHLD to `flags` for waitpid). Returns its pid.
- */
-export function clonePaused(flags: number): number {
-  const pause = fn('void *dlsym(void *handle, const char *symbol)')(null, 'pause') as unknown;
-  if (pause === null) throw new Error('clonePaused: the C library has no pause()');
-  const stack = mmap(
-    null,
-    PAUSED_STACK_SIZE,
-    mman.PROT_READ | mman.PROT_WRITE,
-    mman.MAP_PRIVATE | mman.MAP_ANONYMOUS | mman.MAP_STACK,
-  );
-  try {
-    // Without CLONE_VM the child has its own copy of the stack mapping: unmapping ours after the
-    // call does not take it from the child.
-    return check(
-      fn('int clone(void *fn, uintptr_t stack, int flags, void *arg, ...)')(
-        pause,
-        stack + BigInt(PAUSED_STACK_SIZE),
-        flags,
-        null,
-      ),
-      'clone',
-    );
-  } finally {
-    munmap(stack, PAUSED_STACK_SIZE);
   }
 }

@@ -4,7 +4,6 @@ export {
   type CloneOptions,
   childStackTop,
   clone,
-  clonePaused,
   DEFAULT_STACK_MARGIN,
 } from './clone.js';
 export {
@@ -14,6 +13,7 @@ export {
   EXEC_FAILED_STATUS,
   type PreparedExec,
 } from './clone-exec.js';
+export { clonePaused, type PausedChild } from './clone-paused.js';
 export {
   ErrnoError,
   type ErrnoFields,

@@ -10,9 +10,10 @@
  * as itself, and a map of more than one line, or of ids other than one's own, can only be
  * written by a process of the PARENT user namespace with CAP_SETUID there (and CAP_SETFCAP to
  * map root). So the child, root of the outer namespace, does not unshare: it clones a process
- * into the new namespaces that runs the C library's pause() (no JavaScript: without CLONE_VM,
- * the copy has no V8 heap), writes that process's maps, joins its namespaces (the child owns
- * them, so it may), then kills and reaps it.
+ * into the new namespaces that only waits (libc's clonePaused: C calls, no JavaScript, since
+ * without CLONE_VM the copy has no V8 heap), writes that process's maps, joins its namespaces
+ * (the child owns them, so it may), then kills and reaps it. The held process also exits by
+ * itself when the child dies: a child SIGKILLed half-way leaves nothing behind.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -136,7 +137,7 @@ export function enterNested(c: ChildContext, maps: { uid: string; gid: string })
   // of the container runs yet that could use it), then as it was.
   const dumpable = libc.prctl(PR.PR_GET_DUMPABLE);
   libc.prctl(PR.PR_SET_DUMPABLE, 1);
-  let held: number;
+  let held: libc.PausedChild;
   try {
     held = libc.clonePaused(flags);
   } finally {
@@ -174,11 +175,12 @@ export function enterNested(c: ChildContext, maps: { uid: string; gid: string })
     throw e;
   } finally {
     try {
-      libc.kill(held, signal.SIGKILL);
+      libc.kill(held.pid, signal.SIGKILL);
     } catch {
       // Already gone: reaped below all the same.
     }
-    libc.waitpid(held, 0);
+    libc.waitpid(held.pid, 0);
+    libc.close(held.guard);
     for (const o of own) libc.close(o.fd);
   }
 }
