@@ -16,6 +16,19 @@ const lazyChildProcessForCommander: NonNullable<Options['esbuildPlugins']>[numbe
   },
 };
 
+// koffi's entry loads node:module (6.5 ms of every start): the bundled packages' `import koffi`
+// gets src/koffi-native.cjs instead, which loads koffi's native part directly when it can.
+const koffiWithoutNodeModule: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'koffi-without-node-module',
+  setup(build) {
+    build.onResolve({ filter: /^koffi$/ }, (args) =>
+      args.importer.endsWith('koffi-native.cjs')
+        ? { path: 'koffi', external: true }
+        : { path: resolve('src/koffi-native.cjs') },
+    );
+  },
+};
+
 // One start of `rootless run` loads the CLI in this process and the launcher plus the setup
 // hooks in another: each module file costs a resolution, a read and a compile on every start.
 // Bundling the workspace packages and commander (koffi stays outside: a native addon) leaves a
@@ -51,14 +64,12 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  noExternal: [/^@rootless-ts\//, 'commander'],
-  // koffi finds its native part relative to its own files: it must stay in node_modules (it is a
-  // dependency of libc, not of this package, so it is not external by default).
-  external: ['koffi'],
-  // Builtins keep their node: prefix (Node 20 has it): tsup's plugin that strips it would also
-  // resolve commander's node:child_process before lazyChildProcessForCommander could.
+  // koffi stays outside (a native addon that finds its native part relative to its own files:
+  // it must stay in node_modules; it is a dependency of libc and of this package), required by
+  // src/koffi-native.cjs only, which koffiWithoutNodeModule puts in its place.
+  noExternal: [/^@rootless-ts\//, 'commander', 'koffi'],
   removeNodeProtocol: false,
-  esbuildPlugins: [lazyChildProcessForCommander],
+  esbuildPlugins: [lazyChildProcessForCommander, koffiWithoutNodeModule],
   // This package is "type": "module"; its built files are CommonJS.
   onSuccess: async () => {
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
