@@ -193,7 +193,15 @@ function render(target, { groups, structs }, messages, reference) {
   ];
   if (reference)
     out.push(`import type { ${reference.exportName} } from './linux-${reference.arch}.js';`, '');
-  out.push(`export const ${target.exportName} = {`);
+  // A function, not a constant: importing the package builds (and freezes) the running
+  // architecture's table only.
+  const returns = reference ? `: ReturnType<typeof ${reference.exportName}>` : '';
+  out.push(
+    `/** The constants for ${target.triplet}, built on each call. */`,
+    `export function ${target.exportName}()${returns} {`,
+    '  return {',
+  );
+  const body = out.length;
   for (const [group, values] of groups) {
     out.push(`  ${group}: {`);
     for (const [name, n] of values) out.push(`    ${name}: ${num(group, name, n)},`);
@@ -220,7 +228,8 @@ function render(target, { groups, structs }, messages, reference) {
     out.push('      },', '    },');
   }
   out.push('  },');
-  out.push(reference ? `} satisfies typeof ${reference.exportName};` : '};', '');
+  for (let i = body; i < out.length; i++) out[i] = `  ${out[i]}`;
+  out.push('  };', '}', '');
   return out.join('\n');
 }
 
