@@ -28,7 +28,7 @@ export const ARCHITECTURES: readonly string[] = Object.keys(SCMP).filter(
 );
 
 /** Anything a profile may say as input: JSON text, a path to a JSON file, or a parsed object. */
-export type ProfileSource = string | Record<string, unknown>;
+export type ProfileSource = string | SeccompProfile | Record<string, unknown>;
 
 /**
  * Loads and validates a profile: a JSON text (starting with `{`), the path of a JSON file, or
@@ -36,8 +36,28 @@ export type ProfileSource = string | Record<string, unknown>;
  * profile that does not validate, SeccompError with the errno code for a file that cannot be
  * read.
  */
+/**
+ * Profiles that are valid and deeply frozen (defaultProfile's): loadProfile returns them as they
+ * are rather than validating them again on every spawn. Frozen, they cannot have changed since.
+ */
+const frozenValid = new WeakSet<object>();
+
+/** Freezes a profile validateProfile returned (or its exact equal), and trusts it from then on. */
+export function trustFrozen(profile: SeccompProfile): SeccompProfile {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    for (const child of Object.values(v)) freeze(child);
+    Object.freeze(v);
+  };
+  freeze(profile);
+  frozenValid.add(profile);
+  return profile;
+}
+
 export function loadProfile(source: ProfileSource): SeccompProfile {
-  if (typeof source !== 'string') return validateProfile(source);
+  if (typeof source !== 'string') {
+    return frozenValid.has(source as object) ? (source as SeccompProfile) : validateProfile(source);
+  }
   const text = source.trimStart();
   if (text.startsWith('{')) return validateProfile(parseJson(text));
   let content: string;
