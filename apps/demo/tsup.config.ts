@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -70,6 +70,10 @@ export default defineConfig({
   noExternal: [/^@rootless-ts\//, 'commander', 'koffi'],
   removeNodeProtocol: false,
   esbuildPlugins: [lazyChildProcessForCommander, koffiWithoutNodeModule],
+  // `rootless --version` without reading package.json on every start (src/program.ts).
+  define: {
+    __ROOTLESS_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+  },
   // This package is "type": "module"; its built files are CommonJS.
   onSuccess: async () => {
     writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');

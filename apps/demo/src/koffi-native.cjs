@@ -1,11 +1,14 @@
 // What the bundled packages get for `require('koffi')` (tsup.config.ts). koffi's own entry
 // (index.cjs) loads node:module for createRequire, and with it Node's ES module loader and
 // source maps: about 6.5 ms of every start of this CommonJS CLI, for a fallback search it
-// does not need here. koffi's native part for this platform is its optional dependency
-// @koromix/koffi-<platform>-<arch>, whose main exports the very object koffi's entry re-exports
-// (the entry adds deprecation wrappers for APIs we do not use, and checks the two versions
-// match). So that package is loaded directly, found from koffi's own directory, when its
-// version is koffi's; koffi's entry otherwise (another layout, another platform, a mismatch).
+// does not need here. Its native part for this platform is in its optional dependency
+// @koromix/koffi-<platform>-<arch>, whose entry picks the glibc or musl build by reading the
+// ELF header of node (1.6 ms more). The object that build exports is the very one koffi's entry
+// re-exports (the entry adds deprecation wrappers for APIs we do not use, and checks the two
+// versions match). So the glibc build is loaded directly (rootless-ts needs glibc: its
+// ucontext functions), from where koffi's entry itself looks (the package beside koffi's), when
+// it is there and its version is koffi's; koffi's entry otherwise (another layout, another C
+// library, another platform, a mismatch).
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
@@ -24,10 +27,18 @@ function koffiDir() {
 function nativeKoffi() {
   try {
     const dir = koffiDir();
-    if (dir === undefined) return undefined;
+    if (dir === undefined || process.platform !== 'linux') return undefined;
     const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const name = `@koromix/koffi-${process.platform}-${process.arch}`;
-    const native = require(require.resolve(name, { paths: [dir] }));
+    const build = join(
+      dir,
+      '..',
+      '@koromix',
+      `koffi-linux-${process.arch}`,
+      `linux_${process.arch}`,
+      'koffi.node',
+    );
+    if (!existsSync(build)) return undefined;
+    const native = require(build);
     return native && native.version === version ? native : undefined;
   } catch {
     return undefined;
