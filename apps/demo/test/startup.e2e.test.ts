@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { removeTree, runAs, userTempDir } from '@rootless-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRoot, CLI, hostEnv, user } from './helpers.js';
@@ -74,4 +74,16 @@ describe('what rootless run loads', () => {
       expect(loaded.filter((m) => NOT_LOADED.includes(m))).toEqual([]);
     },
   );
+});
+
+describe('the built files', () => {
+  it('are ASCII only: V8 keeps a source with any other character at two bytes per character', () => {
+    const dist = dirname(CLI);
+    const files = readdirSync(dist).filter((f) => f.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(5);
+    const offending = files.filter((f) =>
+      /[^\x00-\x7f]/.test(readFileSync(join(dist, f), 'latin1')),
+    );
+    expect(offending).toEqual([]);
+  });
 });
