@@ -18,7 +18,7 @@
  * can clone again.
  */
 
-import { mman } from '@rootless-ts/constants';
+import { mman, prctl as PR } from '@rootless-ts/constants';
 import koffi, { type TypeObject } from 'koffi';
 import {
   CLONE_THREW_STATUS,
@@ -66,6 +66,15 @@ export interface CloneThenExecOptions extends CloneOptions {
    * errno (report it over a pipe, say); returns the exit status (default 127). A throw gives 127.
    */
   onExecFailure?: (errno: number, exec: PreparedExec) => number | undefined;
+  /**
+   * The child's parent-death signal (prctl PR_SET_PDEATHSIG), set in C right after the clone,
+   * before any JavaScript runs in the child. Set from the function instead, it would leave a
+   * parent killed meanwhile with a child that never gets the signal, running on a memory whose
+   * other threads died holding their locks (one waited on a futex forever). The window left
+   * (between the clone and this call) is for the function to close: check that the parent is
+   * still there (getppid(), or a pidfd in a new pid namespace).
+   */
+  deathSignal?: number;
 }
 
 let voidFnType: TypeObject | undefined;
@@ -149,7 +158,7 @@ export function cloneThenExec(
   voidFnType ??= koffi.proto(null, 'void', []);
   // Contexts (16-byte aligned: arm64's ucontext_t asks for it) and the C-only stacks, one mapping.
   const ctxBytes = contextBytes();
-  const total = 4 * ctxBytes + 2 * C_STACK_SIZE;
+  const total = 5 * ctxBytes + 2 * C_STACK_SIZE;
   const region = mmap(
     null,
     total,
@@ -160,7 +169,8 @@ export function cloneThenExec(
   const ctxAfter = region + BigInt(ctxBytes);
   const ctxFailed = region + BigInt(2 * ctxBytes);
   const ctxExit = region + BigInt(3 * ctxBytes);
-  const cloneStack = region + BigInt(4 * ctxBytes);
+  const ctxDeath = region + BigInt(4 * ctxBytes);
+  const cloneStack = region + BigInt(5 * ctxBytes);
   const cStack = cloneStack + BigInt(C_STACK_SIZE);
   const jsStackLow = (top - BigInt(JS_STACK_SIZE)) & ~15n;
   const failStackLow = jsStackLow - BigInt(FAIL_STACK_SIZE);
@@ -237,14 +247,26 @@ export function cloneThenExec(
     // child makes it, see above).
     getcontext(ctxFailed);
     setStack(ctxFailed, failStackLow, FAIL_STACK_SIZE, ctxExit);
-    // int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...): setcontext(ctxRun)
+    // The death signal first, on the C stack (ctxAfter, made there later by the child, comes
+    // after it has returned), then ctxRun.
+    let first = ctxRun;
+    if (options.deathSignal !== undefined) {
+      getcontext(ctxDeath);
+      setStack(ctxDeath, cStack, C_STACK_SIZE, ctxRun);
+      makecontext(ctxDeath, cSymbol('prctl', 'cloneThenExec'), [
+        BigInt(PR.PR_SET_PDEATHSIG),
+        BigInt(options.deathSignal),
+      ]);
+      first = ctxDeath;
+    }
+    // int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...): setcontext(first)
     // as the child's function; it never returns.
     return check(
       fn('int clone(void *fn, uintptr_t stack, int flags, void *arg, ...)')(
         sym.setcontext,
         cloneStack + BigInt(C_STACK_SIZE),
         flags,
-        ctxRun,
+        first,
       ) as number,
       'clone',
     );

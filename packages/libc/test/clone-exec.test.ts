@@ -28,3 +28,18 @@ describe('cloneThenExec (no namespaces)', () => {
     expect(out.after).toBe(0);
   });
 });
+
+describe('cloneThenExec deathSignal', () => {
+  it("is the child's parent-death signal before its function runs, and only when asked", () => {
+    const out = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [fileURLToPath(new URL('./fixtures/clone-exec-deathsig.mjs', import.meta.url))],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(out).toEqual({ with: 9, without: 0, term: 15 });
+  });
+});

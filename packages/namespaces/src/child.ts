@@ -96,8 +96,35 @@ export interface ChildContext {
   exec?: libc.PreparedExec;
   /** Registers an undo for the row being run (set by the runner). */
   defer(undo: Undo): void;
-  /** Sets the death signal again where the launch asks for it (an id change clears it). */
+  /**
+   * Sets the death signal again where the launch asks for it (an id change clears it), then
+   * makes sure the parent did not die before: its signal would never come.
+   */
   keepDeathSignal(): void;
+}
+
+/**
+ * A pidfd of the child's parent (the process that spawned it, whose death must end it), open
+ * since before the clone: readable once that process has exited. The parent can die before the
+ * death signal is set (the child's first row) or while an id change has cleared it; the
+ * signal is then never sent, and the child, left to itself on memory whose other threads died
+ * holding their locks, went on or hung (a test that SIGKILLs spawn loops found one waiting on
+ * a futex with parent 1). getppid() cannot tell: in a new pid namespace it is 0 either way.
+ */
+export interface ParentWatch {
+  fd: number;
+}
+
+/** Throws when the watched parent has exited. */
+export function checkParentAlive(parent: ParentWatch | undefined): void {
+  if (parent === undefined) return;
+  const [revents] = libc.poll([{ fd: parent.fd, events: F.POLLIN }], 0);
+  if (((revents ?? 0) & F.POLLIN) !== 0) {
+    throw new libc.RootlessTsError('the process that spawned the container is gone', {
+      code: 'ESRCH',
+      errno: E.ESRCH,
+    });
+  }
 }
 
 export interface NetworkReadiness {
@@ -116,6 +143,7 @@ export function newContext(
   filters: readonly ChildFilter[],
   child: libc.CloneExecChild,
   networkReady?: NetworkReadiness,
+  parent?: ParentWatch,
 ): ChildContext {
   return {
     cfg,
@@ -130,7 +158,9 @@ export function newContext(
     mapped: false,
     defer: () => {},
     keepDeathSignal: () => {
-      if (cfg.dieWithParent) libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+      if (!cfg.dieWithParent) return;
+      libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+      checkParentAlive(parent);
     },
   };
 }

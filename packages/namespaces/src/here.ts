@@ -34,7 +34,7 @@ import { SpawnError, serializeError, spawnError } from './errors.js';
 import { startHolder } from './holder.js';
 import { Inbox, ParentEnd } from './inbox.js';
 import { cloneFlags } from './kinds.js';
-import { cachedHook, collectYoung, placeFds, stackTop } from './launch-support.js';
+import { cachedHook, collectYoung, deathSignal, placeFds, stackTop } from './launch-support.js';
 import { isPending, type NetworkHandle, type NetworkPlan, type PendingNetwork } from './network.js';
 import { takePrepared } from './prepared.js';
 import { encode, type LaunchConfig } from './protocol.js';
@@ -202,49 +202,63 @@ function cloneHere(
 ): void {
   const channel = new SyncChannel(childChannelFd);
   const rest = cloneFlags(cfg.namespaces.filter((k) => k !== 'user' && k !== 'net'));
-  collectYoung();
-  const top = stackTop();
-  const c = libc.cloneThenExec(
-    () => {
-      try {
-        // This process's signal handlers are libuv's (the reaper's SIGCHLD, say): one running in
-        // the child would take libuv's locks and pipes, by descriptor numbers the child reuses.
-        // Every signal to its default, none blocked, for C and the C2 it clones.
-        resetSignals();
-        for (const [i, fd] of nsFds.entries())
-          libc.setns(fd, i === 0 ? CL.CLONE_NEWUSER : CL.CLONE_NEWNET);
-        libc.unshare(rest);
-      } catch (e) {
-        channel.reportError(serializeError('clone', e));
-        return 1;
-      }
-      try {
-        const innerTop = stackTop();
-        libc.cloneThenExec(
-          (inner) => {
-            // A copy: placeFds moves the descriptor, and this memory is the parent's too.
-            const ready = networkReady && { ...networkReady };
-            const placed = placeFds(
-              program.slice(0, -2),
-              channel,
-              childFdChannel,
-              cfg.keepFds,
-              undefined,
-              ready ? [ready] : [],
-            );
-            return placed ? runChild(cfg, hooks, placed, inner, undefined, filters, ready) : 1;
-          },
-          CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
-          { stackTop: innerTop, onExecFailure: reportExecFailure },
-        );
-      } catch (e) {
-        channel.reportError(serializeError('clone', e));
-        return 1;
-      }
-      return 0;
-    },
-    CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
-    { stackTop: top },
-  );
-  libc.waitpid(c);
+  // C2's parent is this process (C clones it with CLONE_PARENT): a pidfd of it, for the child
+  // to tell that this process died before its death signal was set (child.ts, ParentWatch).
+  const self = libc.pidfdOpen(process.pid);
+  try {
+    collectYoung();
+    const top = stackTop();
+    const parent = process.pid;
+    const c = libc.cloneThenExec(
+      () => {
+        // Dies with this process from its first instruction (deathSignal); if this process died
+        // before even that, getppid() says so (C stays in our pid namespace).
+        if (libc.getppid() !== parent) return 1;
+        try {
+          // This process's signal handlers are libuv's (the reaper's SIGCHLD, say): one running in
+          // the child would take libuv's locks and pipes, by descriptor numbers the child reuses.
+          // Every signal to its default, none blocked, for C and the C2 it clones.
+          resetSignals();
+          for (const [i, fd] of nsFds.entries())
+            libc.setns(fd, i === 0 ? CL.CLONE_NEWUSER : CL.CLONE_NEWNET);
+          libc.unshare(rest);
+        } catch (e) {
+          channel.reportError(serializeError('clone', e));
+          return 1;
+        }
+        try {
+          const innerTop = stackTop();
+          libc.cloneThenExec(
+            (inner) => {
+              // Copies: placeFds moves the descriptors, and this memory is the parent's too.
+              const ready = networkReady && { ...networkReady };
+              const parent = { fd: self };
+              const placed = placeFds(
+                program.slice(0, -2),
+                channel,
+                childFdChannel,
+                cfg.keepFds,
+                undefined,
+                ready ? [ready, parent] : [parent],
+              );
+              return placed
+                ? runChild(cfg, hooks, placed, inner, undefined, filters, ready, parent)
+                : 1;
+            },
+            CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
+            { stackTop: innerTop, onExecFailure: reportExecFailure, ...deathSignal(cfg) },
+          );
+        } catch (e) {
+          channel.reportError(serializeError('clone', e));
+          return 1;
+        }
+        return 0;
+      },
+      CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,
+      { stackTop: top, deathSignal: signal.SIGKILL },
+    );
+    libc.waitpid(c);
+  } finally {
+    libc.close(self);
+  }
 }

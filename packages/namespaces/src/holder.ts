@@ -4,7 +4,7 @@
  * on.
  */
 import { existsSync } from 'node:fs';
-import { clone as CL, fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
+import { clone as CL, fcntl as F, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import { collectYoung, stackTop } from './launch-support.js';
 
@@ -14,8 +14,8 @@ const SLEEP_PATHS = ['/usr/bin/sleep', '/bin/sleep'];
 /**
  * The holder: a process in a new user namespace (and network namespace) that does nothing until
  * it is killed, and never changes its ids, so that its /proc/PID/ns entries stay ours to open.
- * It must die with this process (PR_SET_PDEATHSIG, which survives the exec of a program that
- * is not setuid) and hold none of our descriptors: a copy of the caller's stdout, say, would
+ * It must die with this process (PR_SET_PDEATHSIG, set before any of its code runs, which
+ * survives the exec of a program that is not setuid) and hold none of our descriptors: a copy of the caller's stdout, say, would
  * keep whoever reads it waiting after this process was killed. So it is a clone child that sets
  * both up and executes `sleep infinity` (no JavaScript runs after the exec).
  */
@@ -27,10 +27,13 @@ export function startHolder(withNet: boolean): number {
   // Its few lines of JavaScript run on this heap too: no collection may start there (one did,
   // and aborted the process in a koffi call: "open_handle_scopes" assertion).
   collectYoung();
+  const parent = process.pid;
   try {
     return libc.cloneThenExec(
       (child) => {
-        libc.prctl(PR.PR_SET_PDEATHSIG, signal.SIGKILL);
+        // The death signal is set before this runs (deathSignal); this process may have died
+        // before even that: then it will never come (no pid namespace here: getppid() tells).
+        if (libc.getppid() !== parent) return 1;
         for (const fd of [0, 1, 2]) libc.dup3(devNull, fd, 0);
         libc.closeRange(3);
         return child.prepareExec(sleep, ['sleep', 'infinity'], []);
@@ -40,7 +43,7 @@ export function startHolder(withNet: boolean): number {
         CL.CLONE_NEWUSER |
         (withNet ? CL.CLONE_NEWNET : 0) |
         signal.SIGCHLD,
-      { stackTop: stackTop() },
+      { stackTop: stackTop(), deathSignal: signal.SIGKILL },
     );
   } finally {
     libc.close(devNull);

@@ -4,7 +4,7 @@
  * and the clone child's first act of moving the program's descriptors into place.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fcntl as F, prctl as PR } from '@rootless-ts/constants';
+import { fcntl as F, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
 import type { JoinFds, SetupHook } from './child.js';
 import { serializeError } from './errors.js';
@@ -147,4 +147,13 @@ export function collectYoung(): void {
 function globalGc(): typeof gcFunction {
   const gc = (globalThis as { gc?: unknown }).gc;
   return typeof gc === 'function' ? (gc as typeof gcFunction) : undefined;
+}
+
+/**
+ * cloneThenExec's deathSignal for the container's first process, when the spawn asks it to die
+ * with its parent: set in C before any of its JavaScript runs (the death-signal row sets it again
+ * and checks that the parent is still there).
+ */
+export function deathSignal(cfg: { dieWithParent: boolean }): { deathSignal?: number } {
+  return cfg.dieWithParent ? { deathSignal: signal.SIGKILL } : {};
 }

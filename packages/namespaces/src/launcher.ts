@@ -21,11 +21,11 @@
 import { fstatSync, readlinkSync } from 'node:fs';
 import { clone as CL, fcntl as F, ioctl as IO, prctl as PR, signal } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
-import type { JoinFds, SetupHook } from './child.js';
+import type { JoinFds, ParentWatch, SetupHook } from './child.js';
 import { type ChildFilter, prepareFilters, releaseFilters } from './containment-ops.js';
 import { serializeError } from './errors.js';
 import { cloneFlag, cloneFlags } from './kinds.js';
-import { cachedHook, collectYoung, placeFds, stackTop } from './launch-support.js';
+import { cachedHook, collectYoung, deathSignal, placeFds, stackTop } from './launch-support.js';
 import { FD_CHUNK, type LaunchConfig } from './protocol.js';
 import { reportExecFailure, runChild } from './steps.js';
 import { SyncChannel } from './sync-channel.js';
@@ -64,6 +64,7 @@ function waitToBeTaken(control: SyncChannel, fdChannel: number, parent: number):
  */
 async function launch(
   channel: SyncChannel,
+  parent: number,
   received?: { program: number[]; fdChannel: number },
 ): Promise<number> {
   let cfg: LaunchConfig;
@@ -80,18 +81,46 @@ async function launch(
     });
     return 2;
   }
+  // The clone child's parent is ours (CLONE_PARENT): a pidfd of it, for the child to tell that
+  // it died before the child's death signal was set (child.ts, ParentWatch).
+  let parentFd: number;
+  try {
+    parentFd = libc.pidfdOpen(parent);
+  } catch (e) {
+    channel.reportError(serializeError('launcher', e));
+    return 1;
+  }
   // The clone child's first act, for a pooled launcher: its descriptors into place.
-  const inChild =
-    (
-      run: (channel: SyncChannel, child: libc.CloneExecChild) => number | libc.PreparedExec,
-      join?: JoinFds,
-    ) =>
-    (child: libc.CloneExecChild) => {
-      const placed = received
-        ? placeFds(received.program, channel, received.fdChannel, cfg.keepFds, join)
-        : channel;
-      return placed ? run(placed, child) : 1;
-    };
+  const inChild: InChild = (run, join) => (child) => {
+    // A copy: placeFds moves the descriptor, and this memory is the launcher's too.
+    const watch = { fd: parentFd };
+    const placed = received
+      ? placeFds(received.program, channel, received.fdChannel, cfg.keepFds, join, [watch])
+      : channel;
+    return placed ? run(placed, child, watch) : 1;
+  };
+  try {
+    return await launchWith(cfg, channel, inChild);
+  } finally {
+    libc.close(parentFd);
+  }
+}
+
+type InChild = (
+  run: (
+    channel: SyncChannel,
+    child: libc.CloneExecChild,
+    parent: ParentWatch,
+  ) => number | libc.PreparedExec,
+  join?: JoinFds,
+) => (child: libc.CloneExecChild) => number | libc.PreparedExec;
+
+/** The rest of a spawn, once the parent is watched: the hooks, the filters, the clone. */
+async function launchWith(
+  cfg: LaunchConfig,
+  channel: SyncChannel,
+  inChild: InChild,
+): Promise<number> {
   let hooks: SetupHook[];
   try {
     hooks = await Promise.all(cfg.setup.map(cachedHook));
@@ -117,15 +146,20 @@ async function launch(
     if (cfg.join) {
       const join = openJoinFds(cfg.join);
       libc.cloneThenExec(
-        inChild((ch, child) => runJoiner(cfg, hooks, ch, child, join, filters), join),
+        inChild(
+          (ch, child, parent) => runJoiner(cfg, hooks, ch, child, join, filters, parent),
+          join,
+        ),
         flags,
-        { onExecFailure, stackTop: stackTop() },
+        { onExecFailure, stackTop: stackTop(), ...deathSignal(cfg) },
       );
     } else {
       libc.cloneThenExec(
-        inChild((ch, child) => runChild(cfg, hooks, ch, child, undefined, filters)),
+        inChild((ch, child, parent) =>
+          runChild(cfg, hooks, ch, child, undefined, filters, undefined, parent),
+        ),
         flags | cloneFlags(cfg.namespaces),
-        { onExecFailure, stackTop: stackTop() },
+        { onExecFailure, stackTop: stackTop(), ...deathSignal(cfg) },
       );
     }
   } catch (e) {
@@ -177,7 +211,7 @@ async function serve(controlFd: number, parent: number): Promise<number> {
     const [channelFd, fdChannel] = received.slice(-2) as [number, number];
     let status: number;
     try {
-      status = await launch(new SyncChannel(channelFd), {
+      status = await launch(new SyncChannel(channelFd), parent, {
         program: received.slice(0, -2),
         fdChannel,
       });
@@ -197,7 +231,8 @@ async function serve(controlFd: number, parent: number): Promise<number> {
 async function main(): Promise<number> {
   const channelFd = Number(process.argv[2]);
   if (process.argv[3] === '--pooled') return serve(channelFd, Number(process.argv[4]));
-  return launch(new SyncChannel(channelFd));
+  // Started for this one spawn by the process that waits for it: the container's parent.
+  return launch(new SyncChannel(channelFd), libc.getppid());
 }
 
 /**
@@ -253,11 +288,12 @@ function runJoiner(
   child: libc.CloneExecChild,
   join: JoinFds,
   filters: ChildFilter[],
+  parent: ParentWatch,
 ): number | libc.PreparedExec {
   try {
     for (const ns of join.early) libc.setns(ns.fd, ns.flag);
     if (!join.early.some((ns) => ns.kind === 'pid'))
-      return runChild(cfg, hooks, channel, child, join, filters);
+      return runChild(cfg, hooks, channel, child, join, filters, undefined, parent);
     const intermediate = Number(readlinkSync('/proc/self'));
     const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
     // The child appears in the container's pid namespace while it still runs on the launcher's
@@ -271,9 +307,10 @@ function runJoiner(
     const top = stackTop();
     libc.prctl(PR.PR_SET_DUMPABLE, 0);
     libc.cloneThenExec(
-      (inner) => runChild(cfg, hooks, channel, inner, { ...join, intermediate }, filters),
+      (inner) =>
+        runChild(cfg, hooks, channel, inner, { ...join, intermediate }, filters, undefined, parent),
       flags,
-      { stackTop: top, onExecFailure: reportExecFailure },
+      { stackTop: top, onExecFailure: reportExecFailure, ...deathSignal(cfg) },
     );
     return 0;
   } catch (e) {

@@ -19,7 +19,7 @@
  */
 
 import type * as libc from '@rootless-ts/libc';
-import type { ChildContext, JoinFds, NetworkReadiness, SetupHook } from './child.js';
+import type { ChildContext, JoinFds, NetworkReadiness, ParentWatch, SetupHook } from './child.js';
 import * as ops from './child.js';
 import type { ChildFilter } from './containment-ops.js';
 import * as containment from './containment-ops.js';
@@ -195,8 +195,9 @@ export function runChild(
   join?: JoinFds,
   filters: readonly ChildFilter[] = [],
   networkReady?: NetworkReadiness,
+  parent?: ParentWatch,
 ): number | libc.PreparedExec {
-  running = ops.newContext(cfg, hooks, channel, join, filters, child, networkReady);
+  running = ops.newContext(cfg, hooks, channel, join, filters, child, networkReady, parent);
   return runSteps(CHILD_STEPS, running);
 }
 
