@@ -232,17 +232,17 @@ function cloneHere(
             (inner) => {
               // Copies: placeFds moves the descriptors, and this memory is the parent's too.
               const ready = networkReady && { ...networkReady };
-              const parent = { fd: self };
+              const watch = { fd: self };
               const placed = placeFds(
                 program.slice(0, -2),
                 channel,
                 childFdChannel,
                 cfg.keepFds,
                 undefined,
-                ready ? [ready, parent] : [parent],
+                ready ? [ready, watch] : [watch],
               );
               return placed
-                ? runChild(cfg, hooks, placed, inner, undefined, filters, ready, parent)
+                ? runChild(cfg, hooks, placed, inner, undefined, filters, ready, watch)
                 : 1;
             },
             CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,

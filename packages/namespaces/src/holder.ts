@@ -15,9 +15,10 @@ const SLEEP_PATHS = ['/usr/bin/sleep', '/bin/sleep'];
  * The holder: a process in a new user namespace (and network namespace) that does nothing until
  * it is killed, and never changes its ids, so that its /proc/PID/ns entries stay ours to open.
  * It must die with this process (PR_SET_PDEATHSIG, set before any of its code runs, which
- * survives the exec of a program that is not setuid) and hold none of our descriptors: a copy of the caller's stdout, say, would
- * keep whoever reads it waiting after this process was killed. So it is a clone child that sets
- * both up and executes `sleep infinity` (no JavaScript runs after the exec).
+ * survives the exec of a program that is not setuid) and hold none of our descriptors: a copy
+ * of the caller's stdout, say, would keep whoever reads it waiting after this process was
+ * killed. So it is a clone child that sets both up and executes `sleep infinity` (no
+ * JavaScript runs after the exec).
  */
 export function startHolder(withNet: boolean): number {
   const sleep = SLEEP_PATHS.find((p) => existsSync(p));
