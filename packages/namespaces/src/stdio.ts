@@ -23,7 +23,7 @@ export interface LauncherChannels {
  * exits, and the child it spawns (the launcher) exits before the program runs.
  */
 export class Plumbing {
-  /** What the launcher gets as its descriptors 0, 1, 2, extra…, channel. */
+  /** What the launcher gets as its descriptors 0, 1, 2, extra..., channel. */
   readonly launcherStdio: Array<'inherit' | 'ignore' | number>;
   /** What a pre-started launcher is sent, in order, for the program's 0, 1, 2, extra… */
   private readonly programFds: number[];

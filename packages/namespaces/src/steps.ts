@@ -77,7 +77,7 @@ export const CHILD_STEPS: readonly ChildStep[] = [
   },
   // -- end of containment --
   { name: 'hostname', run: ops.setHostname },
-  // The caller's setup hooks, in order (mounts, pivot_root, a terminal…); each may return an undo.
+  // The caller's setup hooks, in order (mounts, pivot_root, a terminal...); each may return an undo.
   { name: 'setup', run: ops.runHooks },
   // Started in-process (here.ts), the parent cannot tell the child that the network is up: it is
   // blocked in the clone. The child reads the helper's readiness pipe itself, once the setup

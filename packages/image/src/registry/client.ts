@@ -291,7 +291,7 @@ export class RegistryClient {
     return `Bearer ${(await pending).token}`;
   }
 
-  /** The distribution token protocol: GET realm?service=…&scope=…, basic auth when we have credentials. */
+  /** The distribution token protocol: GET realm?service=...&scope=..., basic auth when we have credentials. */
   private async fetchToken(
     c: Challenge,
     scope: string,
