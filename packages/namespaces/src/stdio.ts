@@ -25,7 +25,7 @@ export interface LauncherChannels {
 export class Plumbing {
   /** What the launcher gets as its descriptors 0, 1, 2, extra..., channel. */
   readonly launcherStdio: Array<'inherit' | 'ignore' | number>;
-  /** What a pre-started launcher is sent, in order, for the program's 0, 1, 2, extra… */
+  /** What a pre-started launcher is sent, in order, for the program's 0, 1, 2, extra... */
   private readonly programFds: number[];
   readonly stdin: Writable | null = null;
   readonly stdout: Readable | null = null;

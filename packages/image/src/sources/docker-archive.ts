@@ -63,7 +63,7 @@ export function chooseArchiveEntry<T extends { RepoTags?: string[] | null | unde
  * media type; a gzipped layer is hashed once to give it a truthful digest.
  */
 export class DockerArchiveSource implements ImageSource {
-  /** Layer digest → member path, filled by resolve(). */
+  /** Layer digest -> member path, filled by resolve(). */
   private readonly blobs = new Map<string, string>();
 
   constructor(
