@@ -32,7 +32,7 @@ import { RootlessTsError } from './errors.js';
 import { check, fn } from './library.js';
 import { mmap, munmap } from './memory.js';
 import { getpid, gettid } from './process.js';
-import { contextBytes, cSymbol, getcontext, makecontext, setStack } from './ucontext.js';
+import { chainStep, contextBytes, cSymbol, getcontext, makecontext, setStack } from './ucontext.js';
 
 /** Exit status of a cloneThenExec child whose execve failed, when onExecFailure says nothing. */
 export const EXEC_FAILED_STATUS = 127;
@@ -172,6 +172,7 @@ export function cloneThenExec(
   const ctxDeath = region + BigInt(4 * ctxBytes);
   const cloneStack = region + BigInt(5 * ctxBytes);
   const cStack = cloneStack + BigInt(C_STACK_SIZE);
+  const cStackArea = { low: cStack, size: C_STACK_SIZE };
   const jsStackLow = (top - BigInt(JS_STACK_SIZE)) & ~15n;
   const failStackLow = jsStackLow - BigInt(FAIL_STACK_SIZE);
   const native = new NativeBlocks();
@@ -180,9 +181,7 @@ export function cloneThenExec(
 
   /** ctxAfter (and ctxExit for a failed exec) as _exit(status), on the C stack. */
   const exitContext = (ctx: bigint, status: number) => {
-    getcontext(ctx);
-    setStack(ctx, cStack, C_STACK_SIZE, 0n);
-    makecontext(ctx, sym.exit, [BigInt(status & 0xff)]);
+    chainStep(ctx, cStackArea, 0n, sym.exit, [BigInt(status & 0xff)]);
   };
 
   const child: CloneExecChild = {
@@ -192,9 +191,7 @@ export function cloneThenExec(
       const e = native.strings(env).array;
       // getcontext here, in the child: setcontext restores the signal mask it saved, which is
       // the child's own (a reset one), not the parent's.
-      getcontext(ctxAfter);
-      setStack(ctxAfter, cStack, C_STACK_SIZE, ctxFailed);
-      makecontext(ctxAfter, sym.execve, [p, a, e]);
+      chainStep(ctxAfter, cStackArea, ctxFailed, sym.execve, [p, a, e]);
       prepared = new Prepared(path, token);
       return prepared;
     },
@@ -240,9 +237,7 @@ export function cloneThenExec(
   }, koffi.pointer(voidFnType));
 
   try {
-    getcontext(ctxRun);
-    setStack(ctxRun, jsStackLow, Number(top - jsStackLow), ctxAfter);
-    makecontext(ctxRun, run, []);
+    chainStep(ctxRun, { low: jsStackLow, size: Number(top - jsStackLow) }, ctxAfter, run, []);
     // After a failed execve: a JS callback on the stack region below the function's (the
     // child makes it, see above).
     getcontext(ctxFailed);
@@ -251,9 +246,7 @@ export function cloneThenExec(
     // after it has returned), then ctxRun.
     let first = ctxRun;
     if (options.deathSignal !== undefined) {
-      getcontext(ctxDeath);
-      setStack(ctxDeath, cStack, C_STACK_SIZE, ctxRun);
-      makecontext(ctxDeath, cSymbol('prctl', 'cloneThenExec'), [
+      chainStep(ctxDeath, cStackArea, ctxRun, cSymbol('prctl', 'cloneThenExec'), [
         BigInt(PR.PR_SET_PDEATHSIG),
         BigInt(options.deathSignal),
       ]);

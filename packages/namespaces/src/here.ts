@@ -242,7 +242,11 @@ function cloneHere(
                 ready ? [ready, watch] : [watch],
               );
               return placed
-                ? runChild(cfg, hooks, placed, inner, undefined, filters, ready, watch)
+                ? runChild(cfg, hooks, placed, inner, {
+                    filters,
+                    networkReady: ready,
+                    parent: watch,
+                  })
                 : 1;
             },
             CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD,

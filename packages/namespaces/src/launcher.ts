@@ -81,46 +81,6 @@ async function launch(
     });
     return 2;
   }
-  // The clone child's parent is ours (CLONE_PARENT): a pidfd of it, for the child to tell that
-  // it died before the child's death signal was set (child.ts, ParentWatch).
-  let parentFd: number;
-  try {
-    parentFd = libc.pidfdOpen(parent);
-  } catch (e) {
-    channel.reportError(serializeError('launcher', e));
-    return 1;
-  }
-  // The clone child's first act, for a pooled launcher: its descriptors into place.
-  const inChild: InChild = (run, join) => (child) => {
-    // A copy: placeFds moves the descriptor, and this memory is the launcher's too.
-    const watch = { fd: parentFd };
-    const placed = received
-      ? placeFds(received.program, channel, received.fdChannel, cfg.keepFds, join, [watch])
-      : channel;
-    return placed ? run(placed, child, watch) : 1;
-  };
-  try {
-    return await launchWith(cfg, channel, inChild);
-  } finally {
-    libc.close(parentFd);
-  }
-}
-
-type InChild = (
-  run: (
-    channel: SyncChannel,
-    child: libc.CloneExecChild,
-    parent: ParentWatch,
-  ) => number | libc.PreparedExec,
-  join?: JoinFds,
-) => (child: libc.CloneExecChild) => number | libc.PreparedExec;
-
-/** The rest of a spawn, once the parent is watched: the hooks, the filters, the clone. */
-async function launchWith(
-  cfg: LaunchConfig,
-  channel: SyncChannel,
-  inChild: InChild,
-): Promise<number> {
   let hooks: SetupHook[];
   try {
     hooks = await Promise.all(cfg.setup.map(cachedHook));
@@ -141,6 +101,34 @@ async function launchWith(
   collectYoung();
   const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
   const onExecFailure = reportExecFailure;
+  // The clone child's parent is ours (CLONE_PARENT): a pidfd of it, for the child to tell that
+  // it died before the child's death signal was set (child.ts, ParentWatch).
+  let parentFd: number;
+  try {
+    parentFd = libc.pidfdOpen(parent);
+  } catch (e) {
+    releaseFilters(filters);
+    channel.reportError(serializeError('launcher', e));
+    return 1;
+  }
+  // The clone child's first act, for a pooled launcher: its descriptors into place.
+  const inChild =
+    (
+      run: (
+        ch: SyncChannel,
+        child: libc.CloneExecChild,
+        watch: ParentWatch,
+      ) => number | libc.PreparedExec,
+      join?: JoinFds,
+    ) =>
+    (child: libc.CloneExecChild) => {
+      // A copy: placeFds moves the descriptor, and this memory is the launcher's too.
+      const watch = { fd: parentFd };
+      const placed = received
+        ? placeFds(received.program, channel, received.fdChannel, cfg.keepFds, join, [watch])
+        : channel;
+      return placed ? run(placed, child, watch) : 1;
+    };
   const restore = snapshotProcessState();
   try {
     if (cfg.join) {
@@ -155,9 +143,7 @@ async function launchWith(
       );
     } else {
       libc.cloneThenExec(
-        inChild((ch, child, parent) =>
-          runChild(cfg, hooks, ch, child, undefined, filters, undefined, parent),
-        ),
+        inChild((ch, child, parent) => runChild(cfg, hooks, ch, child, { filters, parent })),
         flags | cloneFlags(cfg.namespaces),
         { onExecFailure, stackTop: stackTop(), ...deathSignal(cfg) },
       );
@@ -167,6 +153,7 @@ async function launchWith(
     return 1;
   } finally {
     releaseFilters(filters);
+    libc.close(parentFd);
     restore();
   }
   return 0;
@@ -293,7 +280,7 @@ function runJoiner(
   try {
     for (const ns of join.early) libc.setns(ns.fd, ns.flag);
     if (!join.early.some((ns) => ns.kind === 'pid'))
-      return runChild(cfg, hooks, channel, child, join, filters, undefined, parent);
+      return runChild(cfg, hooks, channel, child, { join, filters, parent });
     const intermediate = Number(readlinkSync('/proc/self'));
     const flags = CL.CLONE_PARENT | CL.CLONE_VM | CL.CLONE_VFORK | signal.SIGCHLD;
     // The child appears in the container's pid namespace while it still runs on the launcher's
@@ -308,7 +295,7 @@ function runJoiner(
     libc.prctl(PR.PR_SET_DUMPABLE, 0);
     libc.cloneThenExec(
       (inner) =>
-        runChild(cfg, hooks, channel, inner, { ...join, intermediate }, filters, undefined, parent),
+        runChild(cfg, hooks, channel, inner, { join: { ...join, intermediate }, filters, parent }),
       flags,
       { stackTop: top, onExecFailure: reportExecFailure, ...deathSignal(cfg) },
     );

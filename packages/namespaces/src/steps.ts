@@ -192,13 +192,23 @@ export function runChild(
   hooks: readonly SetupHook[],
   channel: SyncChannel,
   child: libc.CloneExecChild,
-  join?: JoinFds,
-  filters: readonly ChildFilter[] = [],
-  networkReady?: NetworkReadiness,
-  parent?: ParentWatch,
+  more: ChildLaunch = {},
 ): number | libc.PreparedExec {
+  const { join, filters = [], networkReady, parent } = more;
   running = ops.newContext(cfg, hooks, channel, join, filters, child, networkReady, parent);
   return runSteps(CHILD_STEPS, running);
+}
+
+/** What a launch may also give the child: each is there only for some launches. */
+export interface ChildLaunch {
+  /** enter(): the namespaces to join. */
+  join?: JoinFds | undefined;
+  /** The seccomp filters, in native memory. */
+  filters?: readonly ChildFilter[];
+  /** In-process spawns: the network helper's readiness pipe. */
+  networkReady?: NetworkReadiness | undefined;
+  /** A pidfd of the child's parent (child.ts, ParentWatch). */
+  parent?: ParentWatch;
 }
 
 /** cloneThenExec's onExecFailure for runChild: the error (with errno) to the parent; the status. */
