@@ -9,6 +9,7 @@ export const SETUP_FAILED = 125;
  * Printed as the one line `rootless: <what>: <why>`.
  */
 export class RootlessError extends RootlessTsError {
+  override readonly name: string = 'RootlessError';
   readonly what: string;
   readonly why: string;
   readonly status: number;

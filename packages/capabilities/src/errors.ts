@@ -6,6 +6,7 @@ import { errnoFields, RootlessTsError } from '@rootless-ts/libc';
  * ErrnoError from @rootless-ts/libc is kept as `cause` and whose code is copied).
  */
 export class CapabilityError extends RootlessTsError {
+  override readonly name: string = 'CapabilityError';
   // code, errno, syscall, path: those of the failed system call (copied from `cause`), when
   // one failed; absent otherwise (RootlessTsError, the base error of every package).
   // `code` alone (no cause): one of this package's documented codes, e.g. ERR_BAD_CAPABILITY.
@@ -16,6 +17,7 @@ export class CapabilityError extends RootlessTsError {
 
 /** A capability text that does not parse; `position` is the 0-based offset of the problem. */
 export class CapTextError extends CapabilityError {
+  override readonly name: string = 'CapTextError';
   constructor(
     readonly text: string,
     readonly position: number,

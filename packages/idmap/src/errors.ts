@@ -8,6 +8,7 @@ import { RootlessTsError } from '@rootless-ts/libc';
 
 /** A line of /etc/subuid or /etc/subgid that does not follow subuid(5). */
 export class SubidParseError extends RootlessTsError {
+  override readonly name: string = 'SubidParseError';
   declare readonly code: 'ERR_SUBID_PARSE';
   constructor(
     /** The file, as given to the parser (e.g. `/etc/subuid`). */
@@ -45,6 +46,7 @@ export type IdMapErrorCode =
   | 'ERR_MAP_READ';
 
 export class IdMapError extends RootlessTsError {
+  override readonly name: string = 'IdMapError';
   declare readonly code: IdMapErrorCode;
   constructor(
     code: IdMapErrorCode,

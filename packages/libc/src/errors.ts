@@ -36,7 +36,10 @@ export class RootlessTsError extends Error {
   constructor(message: string, fields: ErrnoFields & { cause?: unknown } = {}) {
     const { cause, ...rest } = fields;
     super(message, cause === undefined ? undefined : { cause });
-    this.name = new.target.name;
+    // Each class of the packages names itself (its `name` field): a minifier renames classes,
+    // and the rootless CLI's bundle is minified. A class of yours that extends this one gets its
+    // own class name here.
+    this.name = new.target === RootlessTsError ? 'RootlessTsError' : new.target.name;
     // Absent (not undefined) own properties when not given, as in Node's errors.
     Object.assign(this, errnoFields(rest));
   }
@@ -106,6 +109,7 @@ export function formatErrorChain(e: unknown): string {
  * positive C errno value (Node's is negated), `code` its macro name, `syscall` the call's name.
  */
 export class ErrnoError extends RootlessTsError {
+  override readonly name: string = 'ErrnoError';
   declare readonly errno: number;
   declare readonly code: string;
   declare readonly syscall: string;

@@ -6,6 +6,7 @@ import { RootlessTsError } from '@rootless-ts/libc';
  * the path it was working on, and the errno code of the failing call when there was one.
  */
 export class MountError extends RootlessTsError {
+  override readonly name: string = 'MountError';
   /** What was being done: a MountOp kind ('bind', 'mount', 'pivotRoot', ...), 'volume' or 'plan'. */
   readonly op: string;
   // path: the path the failure is about (a container path for targets, a host path for

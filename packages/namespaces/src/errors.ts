@@ -24,6 +24,7 @@ export interface SerializedError extends ErrnoFields {
  * was thrown in this process (an error from the child arrives as its one-line chain, `detail`).
  */
 export class SpawnError extends RootlessTsError {
+  override readonly name: string = 'SpawnError';
   readonly step: SpawnStep;
   readonly detail: string;
 
