@@ -12,13 +12,16 @@ export type SyscallArg = number | bigint | string | Uint8Array | null;
  * in the same registers as named ones, so this is correct on both.
  */
 export function rawSyscall(nr: number, ...args: SyscallArg[]): number {
-  const typed: unknown[] = [];
-  for (const a of args) {
+  const typed: unknown[] = [nr];
+  // Indexed, not for-of: without an optimizing compiler (the rootless CLI runs with --no-opt),
+  // every step of for-of allocates an iterator result.
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
     if (typeof a === 'number' || typeof a === 'bigint') typed.push('long', a);
     else if (typeof a === 'string') typed.push('const char *', a);
     else typed.push('void *', a);
   }
-  return fn('long syscall(long number, ...)')(nr, ...typed) as number;
+  return fn('long syscall(long number, ...)').apply(undefined, typed) as number;
 }
 
 /** rawSyscall that throws an ErrnoError when the result is -1. */
