@@ -9,14 +9,22 @@
 // ucontext functions), from where koffi's entry itself looks (the package beside koffi's), when
 // it is there and its version is koffi's; koffi's entry otherwise (another layout, another C
 // library, another platform, a mismatch).
-const { existsSync, readFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+//
+// An ES module with a default export, not CommonJS: esbuild gives each `import koffi from` of a
+// CommonJS module its own copy of the module's properties, one getter closure for each of koffi's
+// seventy functions, in each of the six modules that import it (about 150 KiB of every start's
+// heap).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type Koffi from 'koffi';
+
+type KoffiModule = typeof Koffi;
 
 /**
  * koffi's directory, found as require would (node_modules in this directory and above), but
  * without resolving its package exports, which loads four modules of Node's ES module resolver.
  */
-function koffiDir() {
+function koffiDir(): string | undefined {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', 'koffi');
     if (existsSync(join(candidate, 'package.json'))) return candidate;
@@ -24,7 +32,7 @@ function koffiDir() {
   }
 }
 
-function nativeKoffi() {
+function nativeKoffi(): KoffiModule | undefined {
   try {
     const dir = koffiDir();
     if (dir === undefined || process.platform !== 'linux') return undefined;
@@ -38,11 +46,13 @@ function nativeKoffi() {
       'koffi.node',
     );
     if (!existsSync(build)) return undefined;
-    const native = require(build);
+    const native = require(build) as KoffiModule | undefined;
     return native && native.version === version ? native : undefined;
   } catch {
     return undefined;
   }
 }
 
-module.exports = nativeKoffi() ?? require('koffi');
+// The bundle is CommonJS: `require` and `__dirname` are the chunk's own (dist/).
+const koffi: KoffiModule = nativeKoffi() ?? (require('koffi') as KoffiModule);
+export default koffi;

@@ -8,7 +8,7 @@ import { busyboxRoot, CLI, hostEnv, user } from './helpers.js';
 // Each of these costs milliseconds of every start (node:net with node:stream about 6 ms,
 // node:crypto 8) and none is needed to start a container: they load on first use. node:module
 // loads Node's ES module loader (6.5 ms; koffi's own entry requires it, hence
-// src/koffi-native.cjs), and resolving a package's exports loads the ES module resolver. A
+// src/koffi-native.ts), and resolving a package's exports loads the ES module resolver. A
 // structural check, not a timing: it fails when an import brings one back.
 const NOT_LOADED = [
   'net',
