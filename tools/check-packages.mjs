@@ -3,7 +3,7 @@
 //  1. packs it (`npm pack`), as `npm publish` would;
 //  2. lints the package with publint and its types with @arethetypeswrong/cli (attw);
 //  3. compares the bare imports of its built code with its `dependencies` (none unused, none
-//     missing);
+//     missing), and checks that its built code is ASCII only;
 //  4. installs all tarballs into an empty project outside the monorepo, and runs the first
 //     ```js or ```ts example of each README there — as the unprivileged test user when run as
 //     root (CI), since the examples create namespaces as an ordinary user would.
@@ -106,6 +106,31 @@ function checkDependencies(pkg) {
     if (!declared.has(u)) fail(pkg.name, `dist/ imports ${u}, which is not a dependency`);
 }
 
+/**
+ * Built code in ASCII only. V8 keeps a loaded file's source as a string for as long as its
+ * functions live, at one byte per character only while every character is Latin-1: one
+ * typographic character in a comment doubles the memory of the whole file's source.
+ */
+export function nonAsciiLines(code) {
+  const out = [];
+  const lines = code.split('\n');
+  for (let i = 0; i < lines.length && out.length < 3; i++) {
+    const m = /[^\x00-\x7f]/.exec(lines[i]);
+    if (m) out.push(`line ${i + 1}: ${JSON.stringify(m[0])} in ${lines[i].trim().slice(0, 60)}`);
+  }
+  return out;
+}
+
+function checkAscii(pkg) {
+  const dist = join(pkg.dir, 'dist');
+  if (!existsSync(dist)) return;
+  for (const f of builtFiles(dist)) {
+    const found = nonAsciiLines(readFileSync(f, 'utf8'));
+    if (found.length > 0)
+      fail(pkg.name, `${f.slice(pkg.dir.length + 1)} is not ASCII (${found.join('; ')})`);
+  }
+}
+
 const REPO_URL = 'git+https://github.com/rootless-ts/rootless-ts.git';
 
 /** The metadata every public package.json carries, for the package in `folder`. */
@@ -191,6 +216,7 @@ function main() {
         if (!files.includes(f)) fail(pkg.name, `the tarball has no ${f}`);
       }
       checkDependencies(pkg);
+      checkAscii(pkg);
       const lint = run('npx', ['publint', '--strict', pkg.dir]);
       if (lint.status !== 0) fail(pkg.name, `publint:\n${lint.stdout}${lint.stderr}`);
       const types = run('npx', ['attw', '--format', 'ascii', tarball.get(pkg.name)]);
