@@ -31,12 +31,6 @@ export const ARCHITECTURES: readonly string[] = Object.keys(SCMP).filter(
 export type ProfileSource = string | SeccompProfile | Record<string, unknown>;
 
 /**
- * Loads and validates a profile: a JSON text (starting with `{`), the path of a JSON file, or
- * an already parsed object. Throws SeccompProfileError (one line naming the field) for a
- * profile that does not validate, SeccompError with the errno code for a file that cannot be
- * read.
- */
-/**
  * Profiles that are valid and deeply frozen (defaultProfile's): loadProfile returns them as they
  * are rather than validating them again on every spawn. Frozen, they cannot have changed since.
  */
@@ -61,6 +55,12 @@ export function trustFrozen(profile: SeccompProfile): SeccompProfile {
   return profile;
 }
 
+/**
+ * Loads and validates a profile: a JSON text (starting with `{`), the path of a JSON file, or
+ * an already parsed object (defaultProfile()'s, deeply frozen and trusted, is returned as it
+ * is). Throws SeccompProfileError (one line naming the field) for a profile that does not validate, SeccompError with the errno code for a file that cannot be
+ * read.
+ */
 export function loadProfile(source: ProfileSource): SeccompProfile {
   if (typeof source !== 'string') {
     return frozenValid.has(source as object) ? (source as SeccompProfile) : validateProfile(source);
