@@ -30,4 +30,4 @@ else {
   if (network) startHolderEarly(network);
 }
 // Not a top-level await: the CLI is built as CommonJS (tsup.config.ts).
-void import('./program.js').then(({ main }) => main());
+void import('./main.js').then(({ main }) => main());

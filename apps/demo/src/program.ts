@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { discardEarlyHolder } from './early-holder.js';
-import { discardEarlyLauncher } from './early-launcher.js';
 import { errorLine, SETUP_FAILED } from './errors.js';
 import type { RawImageRunOptions, RawPullOptions } from './image.js';
-import { parseRunRequest } from './options.js';
 
 /** `rootfs busybox --image`: the root as an image with a shell as its command. */
 async function busyboxImage(root: string, layout: { dir: string; tag: string }): Promise<void> {
@@ -17,6 +14,8 @@ async function busyboxImage(root: string, layout: { dir: string; tag: string }):
 }
 
 import { runContainer, say } from './run.js';
+import { runCommand } from './run-command.js';
+import { RUN_OPTIONS } from './run-options.js';
 import { usageErrorLine } from './usage.js';
 
 // The build writes the version in (tsup.config.ts): reading package.json took 1 ms of every
@@ -66,99 +65,22 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
 }
 
 const addRun: AddCommand = (program, exit) => {
-  program
+  const run = program
     .command('run')
     .description('run COMMAND in a new rootless container')
     .usage('[options] [--] [IMAGE] COMMAND [ARG...]')
     .argument('<command...>', 'an image (see IMAGES below) or the command, and its arguments')
-    .passThroughOptions()
-    .option('-r, --root <dir>', "root filesystem (default: the host's files, own /proc)")
-    .option('--hostname <name>', 'hostname inside')
-    .option(
-      '-u, --user <user[:group]>',
-      "user inside, by name or id, from the container's /etc/passwd",
-    )
-    .option('--map-uid <n>', "container uid of the invoking user's uid", '1100')
-    .option('--map-gid <n>', "container gid of the invoking user's gid", '1100')
-    .option(
-      '-v, --volume <host:cont[:ro|rw]>',
-      'bind mount (repeatable; read-only by default; needs --root)',
-      collect,
-    )
-    .option(
-      '-e, --env <name=value>',
-      'environment variable (repeatable; NAME alone: the host value)',
-      collect,
-    )
-    .option('-w, --workdir <dir>', "working directory inside (default: the user's home)")
-    .option('-t, --tty', "allocate a pseudo-terminal from the container's devpts")
-    .option(
-      '--cap-add <caps>',
-      'add capabilities (podman names, with or without CAP_, ALL; repeatable, comma-separated)',
-      collect,
-    )
-    .option('--cap-drop <caps>', 'drop capabilities (as --cap-add; ALL drops every one)', collect)
-    .option(
-      '--security-opt <opt>',
-      "seccomp=unconfined or seccomp=FILE.json (default: podman's profile); repeatable",
-      collect,
-    )
-    .option('-i, --interactive', 'keep standard input attached (always so here; as in podman)')
-    .option('--rm', 'remove the container when it exits (always so: nothing is kept; as in podman)')
-    .option(
-      '--network <mode>',
-      'none, host, pasta or slirp4netns (default: pasta, else slirp4netns, else none)',
-    )
-    .addOption(new Option('--net <mode>', 'same as --network').hideHelp())
-    .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a port (repeatable)', collect)
-    .option('--dns <ip>', 'DNS server in /etc/resolv.conf (repeatable; with --root)', collect)
-    .option('--add-host <name:ip>', 'line in /etc/hosts (repeatable; with --root)', collect)
-    // Images (image.ts): an IMAGE first, without --root, runs a container of that image.
-    .option('--entrypoint <cmd>', "override the image's Entrypoint (a JSON array or one program)")
-    .addOption(new Option('--tls-verify [bool]', "verify the registry's certificate (pulls)"))
-    .option('--platform <os/arch[/variant]>', 'platform to pull (default: this machine)')
-    .option('--authfile <file>', 'auth file for registries (pulls)')
-    .option('--creds <user:password>', 'registry credentials (pulls)')
+    .passThroughOptions();
+  for (const o of RUN_OPTIONS) {
+    const option = new Option(o.flags, o.description);
+    if (o.defaultValue !== undefined) option.default(o.defaultValue);
+    if (o.repeatable) option.argParser(collect);
+    if (o.hidden) option.hideHelp();
+    run.addOption(option);
+  }
+  run
     .addHelpText('after', IMAGES_HELP)
-    .action(async (command: string[], opts: RawImageRunOptions) => {
-      let code: number;
-      if (opts.root === undefined && command[0] !== undefined) {
-        const image = await import('./image-arg.js');
-        const envPath = opts.env?.find((e) => e.startsWith('PATH='))?.slice('PATH='.length);
-        const kind = image.imageArgumentKind(command[0], {
-          inStore: image.inDefaultStore,
-          onPath: (n) => image.onContainerPath(n, envPath),
-        });
-        if (kind !== 'command') {
-          exit(
-            // `IMAGE -- COMMAND`: the separator is passed through after the first positional.
-            await (await import('./image.js')).runImage(
-              command[0],
-              command.slice(command[1] === '--' ? 2 : 1),
-              opts,
-              { cwd: process.cwd(), hostEnv: process.env },
-              { guessed: kind === 'guess' },
-            ),
-          );
-          return;
-        }
-      }
-      for (const o of ['entrypoint', 'tlsVerify', 'platform', 'authfile', 'creds'] as const) {
-        if (opts[o] !== undefined) {
-          say(`rootless: --${o === 'tlsVerify' ? 'tls-verify' : o}: only with an IMAGE`);
-          exit(SETUP_FAILED);
-          return;
-        }
-      }
-      try {
-        const req = parseRunRequest(opts, command, { cwd: process.cwd(), hostEnv: process.env });
-        code = await runContainer(req);
-      } catch (e) {
-        say(errorLine(e));
-        code = SETUP_FAILED;
-      }
-      exit(code);
-    });
+    .action((command: string[], opts: RawImageRunOptions) => runCommand(command, opts, exit));
 };
 
 const addPull: AddCommand = (program, exit) => {
@@ -294,28 +216,18 @@ const COMMANDS: Record<string, AddCommand> = {
   rootfs: addRootfs,
 };
 
-/** Runs the command line of this process (`rootless …`) and exits with its status. */
-export async function main(): Promise<void> {
-  const exit = (code: number) => {
-    process.exitCode = code;
-    // Streams we relayed may keep the loop alive: leave once a launcher or holder started early
-    // that no container took is gone (nothing is left behind). Nothing written to stdout is pending:
-    // on Linux its writes are synchronous (files, pipes and terminals alike), and touching
-    // process.stdout to flush it would make the stream (node:net, node:tty) on every run.
-    void Promise.all([discardEarlyLauncher(), discardEarlyHolder()]).finally(() =>
-      process.exit(code),
-    );
-  };
-  const program = buildProgram(exit, process.argv);
+/**
+ * Parses `argv` with commander and runs the command it names (main.ts reads a plain `run`
+ * command line itself). Commander has printed its own usage errors; other errors go to the
+ * caller.
+ */
+export async function runProgram(argv: string[], exit: (code: number) => void): Promise<void> {
+  const program = buildProgram(exit, argv);
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version exit 0; usage errors have printed their line already.
-      exit(e.exitCode === 0 ? 0 : SETUP_FAILED);
-      return;
-    }
-    say(errorLine(e));
-    exit(SETUP_FAILED);
+    if (!(e instanceof CommanderError)) throw e;
+    // --help and --version exit 0; usage errors have printed their line already.
+    exit(e.exitCode === 0 ? 0 : SETUP_FAILED);
   }
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
   dir = userTempDir(user, 'rootless-startup-');
   writeFileSync(
     join(dir, 'modules.cjs'),
-    "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_OUT, process.moduleLoadList.join('\\n')));\n",
+    "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_OUT, [...process.moduleLoadList, ...Object.keys(require.cache).map((f) => 'File ' + f)].join('\\n')));\n",
     { mode: 0o644 },
   );
 }, 60_000);
@@ -45,7 +45,8 @@ afterAll(() => {
   if (dir) removeTree(dir);
 });
 
-async function loadedBy(args: string[]): Promise<string[]> {
+/** Node's own modules that `rootless ARGS` loaded, and the built files (`File /…/dist/x.js`). */
+async function loadedBy(args: string[], status = 0): Promise<string[]> {
   const out = join(dir, `modules-${args.join('-').replace(/\W+/g, '_')}.txt`);
   const r = await runAs(
     user,
@@ -53,13 +54,20 @@ async function loadedBy(args: string[]): Promise<string[]> {
     [...shebangFlags(), '-r', join(dir, 'modules.cjs'), CLI, ...args],
     { env: { ...hostEnv(), MODULES_OUT: out }, timeoutMs: 60_000 },
   );
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return readFileSync(out, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('NativeModule '))
-    .map((l) => l.slice('NativeModule '.length));
+  if (status === 0) expect(r.stderr).toBe('');
+  expect(r.code).toBe(status);
+  const lines = readFileSync(out, 'utf8').split('\n');
+  return [
+    ...lines
+      .filter((l) => l.startsWith('NativeModule '))
+      .map((l) => l.slice('NativeModule '.length)),
+    ...lines.filter((l) => l.startsWith('File ')),
+  ];
 }
+
+/** The built file that holds commander (and the program defined with it). */
+const commanderChunk = (loaded: string[]) =>
+  loaded.filter((l) => /^File .*[\\/]program-[\w-]+\.js$/.test(l));
 
 describe('what rootless run loads', () => {
   it.each([
@@ -74,6 +82,19 @@ describe('what rootless run loads', () => {
       expect(loaded.filter((m) => NOT_LOADED.includes(m))).toEqual([]);
     },
   );
+});
+
+describe('commander', () => {
+  it('is not loaded by a plain run command line (src/fast-run.ts reads it)', async () => {
+    const loaded = await loadedBy(['run', '--network', 'none', '--root', bb.root, '--', 'true']);
+    expect(loaded.some((l) => /^File .*[\\/]main-[\w-]+\.js$/.test(l))).toBe(true);
+    expect(commanderChunk(loaded)).toEqual([]);
+  });
+
+  it('is loaded for help and for a usage error (the check itself works)', async () => {
+    expect(commanderChunk(await loadedBy(['run', '--help']))).toHaveLength(1);
+    expect(commanderChunk(await loadedBy(['run', '--bogus', 'true'], 125))).toHaveLength(1);
+  });
 });
 
 describe('the built files', () => {
