@@ -99,3 +99,11 @@ export { setSignalDisposition, sigprocmask } from './signals.js';
 export { socket } from './socket.js';
 export { posixSpawn, posixSpawnAsync, type SpawnFileAction } from './spawn.js';
 export { rawSyscall, type SyscallArg } from './syscall.js';
+export {
+  homeDir,
+  hostName,
+  kernelRelease,
+  tempDir,
+  userName,
+  userNameInPasswd,
+} from './system.js';
