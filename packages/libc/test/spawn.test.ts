@@ -98,4 +98,16 @@ describe('watchExit', () => {
     // Reaped: no zombie left.
     expect(() => waitpid(killed, W.WNOHANG)).toThrow(expect.objectContaining({ code: 'ECHILD' }));
   });
+
+  it("names every standard signal as Node's own child processes do (SIGABRT, not SIGIOT)", async () => {
+    const { constants } = await import('node:os');
+    const { spawnSync } = await import('node:child_process');
+    for (const name of ['SIGABRT', 'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGTERM', 'SIGSYS'] as const) {
+      const n = constants.signals[name as keyof typeof constants.signals];
+      const pid = await posixSpawnAsync('/bin/sh', ['sh', '-c', `kill -${n} $$`], []);
+      const node = spawnSync('/bin/sh', ['-c', `kill -${n} $$`]);
+      expect(node.signal, name).toBe(name);
+      expect(await watchExit(pid), name).toEqual({ code: null, signal: name });
+    }
+  });
 });
