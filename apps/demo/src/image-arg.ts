@@ -6,8 +6,8 @@
  * checks it against @rootless-ts/image's parser, which then does the real parsing.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { homeDir } from '@rootless-ts/libc';
 import { STANDARD_PATH } from './env.js';
 import { RootlessError } from './errors.js';
 
@@ -60,7 +60,7 @@ export function normalizeReference(ref: string): string {
 /** The store's root, as @rootless-ts/store's defaultStoreRoot gives it (a unit test compares). */
 export function defaultStoreRoot(): string {
   const data = process.env.XDG_DATA_HOME;
-  return join(data?.startsWith('/') ? data : join(homedir(), '.local', 'share'), 'rootless-ts');
+  return join(data?.startsWith('/') ? data : join(homeDir(), '.local', 'share'), 'rootless-ts');
 }
 
 /**

@@ -8,9 +8,8 @@
  * image already in the store costs the store's code alone.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
 import { join } from 'node:path';
-import { getrandom } from '@rootless-ts/libc';
+import { getrandom, kernelRelease } from '@rootless-ts/libc';
 import {
   defaultStoreRoot,
   formatImageTable,
@@ -126,7 +125,7 @@ function storedImage(store: Store, name: string): StoredImage | undefined {
  */
 async function overlayMode(store: Store): Promise<'overlay' | 'auto'> {
   const file = join(store.root, 'overlay-support.json');
-  const kernel = release();
+  const kernel = kernelRelease();
   try {
     if (JSON.parse(readFileSync(file, 'utf8')).kernel === kernel) return 'overlay';
   } catch {

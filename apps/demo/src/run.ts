@@ -1,9 +1,8 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { homedir, hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lastCap } from '@rootless-ts/capabilities';
 import { IdMapError, SubidParseError } from '@rootless-ts/idmap';
-import { RootlessTsError } from '@rootless-ts/libc';
+import { homeDir, hostName, RootlessTsError } from '@rootless-ts/libc';
 import { MountError } from '@rootless-ts/mounts';
 import {
   EXIT_CANNOT_EXECUTE,
@@ -69,7 +68,7 @@ export async function runContainer(
         ? etcFiles(
             chosen.mode,
             req.network ?? { ports: [], dns: [], addHosts: [] },
-            req.hostname ?? osHostname(),
+            req.hostname ?? hostName(),
           )
         : undefined;
     idmap = rootlessIdMap({ mapUid: req.mapUid, mapGid: req.mapGid });
@@ -81,7 +80,7 @@ export async function runContainer(
       ...cacheDirFact(),
       idmap: idmap.plan,
       userDb: req.image?.overlay ? readUserDbInLayers(req.image.layers) : readUserDb(req.root),
-      hostname: osHostname(),
+      hostname: hostName(),
       ...(process.env.TERM !== undefined ? { term: process.env.TERM } : {}),
       isDir: (p) =>
         req.image?.overlay
@@ -265,6 +264,6 @@ export function describe(e: unknown, req: RunRequest): RootlessError | Error {
 
 /** The planner's seccompCacheDir fact, from this process's environment and home. */
 function cacheDirFact(): { seccompCacheDir?: string } {
-  const dir = seccompCacheDir(process.env, homedir());
+  const dir = seccompCacheDir(process.env, homeDir());
   return dir === undefined ? {} : { seccompCacheDir: dir };
 }

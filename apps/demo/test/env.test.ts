@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { buildEnv, STANDARD_PATH } from '../src/env.js';
 import { defaultActionSuppressed, exitStatus } from '../src/status.js';
@@ -38,6 +39,12 @@ describe('exit statuses', () => {
     expect(exitStatus({ code: 7, signal: null })).toBe(7);
     expect(exitStatus({ code: null, signal: 'SIGKILL' })).toBe(137);
     expect(exitStatus({ code: null, signal: 'SIGINT' })).toBe(130);
+    // The C headers' numbers, as node:os has them; an alias too; nothing that is no signal.
+    expect(exitStatus({ code: null, signal: 'SIGSYS' })).toBe(128 + os.constants.signals.SIGSYS);
+    expect(exitStatus({ code: null, signal: 'SIGIOT' })).toBe(134);
+    expect(() => exitStatus({ code: null, signal: 'SIG_BLOCK' })).toThrow(/unknown signal/);
+    expect(() => exitStatus({ code: null, signal: 'NSIG' })).toThrow(/unknown signal/);
+    expect(() => exitStatus({ code: null, signal: 'toString' })).toThrow(/unknown signal/);
   });
 
   it('knows when PID 1 would have died of a signal the kernel dropped', () => {

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { userName } from '@rootless-ts/libc';
 import { findHelper, type HelperInfo, helperName, type IdKind } from './helper.js';
 import { computeIdMap, type IdMap, singleIdMap } from './map.js';
 import { type IdRange, type SubidFiles, subordinateIds } from './subid.js';
@@ -101,9 +101,7 @@ export function planIdMaps(request: IdMapPlanRequest = {}): IdMapPlan {
 function currentUser(): { name?: string; uid: number; gid: number } {
   const uid = process.getuid!();
   const gid = process.getgid!();
-  try {
-    return { name: userInfo().username, uid, gid };
-  } catch {
-    return { uid, gid }; // no passwd entry: match /etc/subuid by number only
-  }
+  const name = userName(uid);
+  // No passwd entry: match /etc/subuid by number only.
+  return name === undefined ? { uid, gid } : { name, uid, gid };
 }

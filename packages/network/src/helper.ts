@@ -1,6 +1,5 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fcntl as F } from '@rootless-ts/constants';
 import * as libc from '@rootless-ts/libc';
@@ -503,7 +502,8 @@ async function startSlirp(
 ): Promise<NetworkHandle> {
   const requests = slirpHostfwdRequests(ports);
   // A private directory for the API socket (mode 0700), removed once the ports are published.
-  const dir = requests.length > 0 ? mkdtempSync(join(tmpdir(), 'rootless-slirp-')) : undefined;
+  const dir =
+    requests.length > 0 ? mkdtempSync(join(libc.tempDir(), 'rootless-slirp-')) : undefined;
   const apiSocket = dir ? join(dir, 'api.sock') : undefined;
   const args = slirp4netnsArgs({
     pid,

@@ -1,4 +1,4 @@
-import { release } from 'node:os';
+import { kernelRelease } from '@rootless-ts/libc';
 import { SeccompError } from './errors.js';
 import { normalizeCap, parseKernelVersion } from './profile.js';
 import type {
@@ -33,7 +33,7 @@ export interface PlanOptions {
    * drops the rule. Required: which calls are allowed depends on it.
    */
   capabilities: readonly string[];
-  /** The kernel release the filter runs on (default: `os.release()`), for `minKernel`. */
+  /** The kernel release the filter runs on (default: the running kernel's, `uname -r`), for `minKernel`. */
   kernel?: string;
 }
 
@@ -122,7 +122,7 @@ function conditionGroups(args: SeccompArg[]): SeccompArg[][] {
 export function planFilter(profile: SeccompProfile, options: PlanOptions): FilterPlan {
   const arch = filterArch(options.arch);
   const native = NATIVE[arch];
-  const kernelText = options.kernel ?? release();
+  const kernelText = options.kernel ?? kernelRelease();
   const kernel = parseKernelVersion(kernelText);
   if (!kernel) {
     throw new SeccompError(`seccomp: cannot read the kernel version "${kernelText}"`, {

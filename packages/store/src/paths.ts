@@ -1,8 +1,8 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { homeDir } from '@rootless-ts/libc';
 
 /** The store's root: `$XDG_DATA_HOME/rootless-ts`, else `~/.local/share/rootless-ts`. */
-export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env, home = homeDir()): string {
   const xdg = env.XDG_DATA_HOME;
   const base = xdg?.startsWith('/') ? xdg : join(home, '.local', 'share');
   return join(base, 'rootless-ts');
