@@ -1,5 +1,4 @@
 import { readSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { SerializedError } from './errors.js';
 import {
   decodeToChild,
@@ -26,8 +25,11 @@ export class ChannelClosedError extends Error {
  */
 export class SyncChannel {
   private decoder = new LineDecoder();
-  /** A UTF-8 character split across two reads must be joined before it is decoded. */
-  private utf8 = new StringDecoder('utf8');
+  /**
+   * A UTF-8 character split across two reads must be joined before it is decoded (a streaming
+   * TextDecoder: Node loads it at start-up, where node:string_decoder would be one more module).
+   */
+  private utf8 = new TextDecoder('utf-8');
   private queue: unknown[] = [];
   private readonly chunk = Buffer.alloc(4096);
 
@@ -66,7 +68,9 @@ export class SyncChannel {
         return null;
       }
       if (n === 0) return null;
-      this.queue.push(...this.decoder.push(this.utf8.write(this.chunk.subarray(0, n))));
+      this.queue.push(
+        ...this.decoder.push(this.utf8.decode(this.chunk.subarray(0, n), { stream: true })),
+      );
     }
     return this.queue.shift();
   }
