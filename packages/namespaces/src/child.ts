@@ -330,7 +330,9 @@ export function resolveProgram(c: ChildContext): void {
   for (const dir of c.cfg.searchPath.split(':')) {
     const candidate = `${dir || '.'}/${file}`;
     try {
-      if (!statSync(candidate).isFile()) continue;
+      // A directory without it is the usual case: no exception then (Node builds a whole
+      // error for each, and loads its error-name table for the first).
+      if (!statSync(candidate, { throwIfNoEntry: false })?.isFile()) continue;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EACCES') denied = true;
       continue;
