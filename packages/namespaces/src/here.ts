@@ -121,6 +121,9 @@ export async function spawnHere(
   let pending: PendingNetwork | undefined;
   let beside: Beside<NetworkHandle | PendingNetwork> | undefined;
   const receivedFds: number[] = [];
+  // Killed once only: once it is reaped (watchExit, as soon as it dies), its pid may be another
+  // process's, which a second kill would hit.
+  let holderKilled = false;
   try {
     // The maps, the network and the sidecar, all on the holder and at once; the seccomp
     // programs and the setup hooks meanwhile.
@@ -154,6 +157,7 @@ export async function spawnHere(
       releaseFilters(filters);
       // The program, if it runs, holds the namespaces now.
       killQuietly(holder, 'SIGKILL');
+      holderKilled = true;
     }
     // Our copies of the child's ends: its channel's end then confirms the exec.
     plumbing.closeTheirs();
@@ -181,7 +185,7 @@ export async function spawnHere(
     throw e instanceof SpawnError ? e : spawnError('clone', e);
   } finally {
     for (const fd of nsFds) libc.close(fd);
-    killQuietly(holder, 'SIGKILL');
+    if (!holderKilled) killQuietly(holder, 'SIGKILL');
     await holderExit;
   }
   plumbing.closeChannel();
