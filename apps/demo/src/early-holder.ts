@@ -45,14 +45,15 @@ export function earlyNetwork(
 /**
  * Starts the holder and the network now (`prepareSpawn`); `run` hands them to its spawn, which
  * takes them when they are what it would start and discards them otherwise. A failure here is no
- * failure: the spawn starts its own, and says what is wrong.
+ * failure: the spawn starts its own, and says what is wrong. Returns whether it started.
  */
-export function startHolderEarly(network: NetworkMode): void {
+export function startHolderEarly(network: NetworkMode): boolean {
   try {
     early = prepareSpawn({ network });
   } catch {
     early = undefined;
   }
+  return early !== undefined;
 }
 
 /** The holder started early, for spawn()'s `prepared` option, once: the spawn owns it then. */
