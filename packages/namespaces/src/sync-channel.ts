@@ -29,7 +29,7 @@ export class SyncChannel {
    * A UTF-8 character split across two reads must be joined before it is decoded (a streaming
    * TextDecoder: Node loads it at start-up, where node:string_decoder would be one more module).
    */
-  private utf8 = new TextDecoder('utf-8');
+  private utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   private queue: unknown[] = [];
   private readonly chunk = Buffer.alloc(4096);
 
