@@ -65,6 +65,8 @@ const READ = [
   ['run', '-r', 'r', '--', '--', 'x'],
   ['run', '-r', 'a', '-r', 'b', 'true'],
   ['run', '--root', '-', 'true'],
+  ['run', '--root=', 'true'],
+  ['run', '--hostname=', '--env=A=', '-r', 'r', 'true'],
 ];
 
 /** Command lines that it must leave to commander (help, errors, what it cannot read exactly). */
@@ -82,6 +84,7 @@ const LEFT = [
   ['run', '-r=r', 'true'],
   ['run', '--tty=yes', '-r', 'r', 'sh'],
   ['run', '--root', '-x', 'true'],
+  ['run', '--hostname', '--', 'true'],
   ['run', '--tls-verify=false', 'alpine', 'true'],
   ['run', '--tls-verify', 'alpine', 'true'],
   ['run', '--version', 'true'],
