@@ -1,13 +1,12 @@
-import { signal } from '@rootless-ts/constants';
+import { signalNumber as libcSignalNumber } from '@rootless-ts/libc';
 
 /** The signals `rootless` forwards to the container's process. */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
 
 export function signalNumber(name: string): number {
-  // The C headers' numbers (not node:os's table: loading node:os costs a run 0.25 MiB).
-  const n = Object.hasOwn(signal, name) ? (signal as Record<string, number>)[name] : undefined;
-  if (n === undefined || !/^SIG[A-Z0-9]+$/.test(name)) throw new Error(`unknown signal ${name}`);
+  const n = libcSignalNumber(name);
+  if (n === undefined) throw new Error(`unknown signal ${name}`);
   return n;
 }
 

@@ -42,6 +42,8 @@ describe('exit statuses', () => {
     // The C headers' numbers, as node:os has them; an alias too; nothing that is no signal.
     expect(exitStatus({ code: null, signal: 'SIGSYS' })).toBe(128 + os.constants.signals.SIGSYS);
     expect(exitStatus({ code: null, signal: 'SIGIOT' })).toBe(134);
+    // A real-time signal, as libc's watchExit names it.
+    expect(exitStatus({ code: null, signal: 'SIG36' })).toBe(164);
     expect(() => exitStatus({ code: null, signal: 'SIG_BLOCK' })).toThrow(/unknown signal/);
     expect(() => exitStatus({ code: null, signal: 'NSIG' })).toThrow(/unknown signal/);
     expect(() => exitStatus({ code: null, signal: 'toString' })).toThrow(/unknown signal/);

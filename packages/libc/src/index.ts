@@ -95,7 +95,7 @@ export {
 } from './process.js';
 export { getrandom } from './random.js';
 export { type ExitStatus, type WatchExitOptions, watchExit } from './reaper.js';
-export { setSignalDisposition, sigprocmask } from './signals.js';
+export { setSignalDisposition, signalName, signalNumber, sigprocmask } from './signals.js';
 export { socket } from './socket.js';
 export { posixSpawn, posixSpawnAsync, type SpawnFileAction } from './spawn.js';
 export { rawSyscall, type SyscallArg } from './syscall.js';

@@ -1,5 +1,6 @@
-import { signal as S, wait as W } from '@rootless-ts/constants';
+import { wait as W } from '@rootless-ts/constants';
 import { type WaitResult, waitpid } from './process.js';
+import { signalName } from './signals.js';
 
 /** How a process ended: an exit code, or the name of the signal that killed it. */
 export interface ExitStatus {
@@ -13,18 +14,6 @@ export interface WatchExitOptions {
    * (default true). A helper that must not keep its parent running passes false.
    */
   ref?: boolean;
-}
-
-/**
- * Each standard signal's name, from the C headers (not node:os, whose load costs a CLI 0.25 MiB):
- * the first name the headers give a number, as Node names the signal that ended a child
- * (SIGABRT, not its alias SIGIOT; SIGCHLD, not SIGCLD; SIGIO, not SIGPOLL).
- */
-const signalNames = new Map<number, NodeJS.Signals>();
-for (const name in S) {
-  const n = S[name as keyof typeof S];
-  if (/^SIG[A-Z0-9]+$/.test(name) && n >= 1 && n < S.SIGRTMIN && !signalNames.has(n))
-    signalNames.set(n, name as NodeJS.Signals);
 }
 
 const waiting = new Map<number, { resolve: (status: ExitStatus) => void; ref: boolean }>();
@@ -70,9 +59,7 @@ function poll(): void {
     waiting.delete(pid);
     const sig = r.termSignal ?? 0;
     resolve(
-      r.signaled
-        ? { code: null, signal: signalNames.get(sig) ?? (`SIG${sig}` as NodeJS.Signals) }
-        : { code: r.exitCode, signal: null },
+      r.signaled ? { code: null, signal: signalName(sig) } : { code: r.exitCode, signal: null },
     );
   }
   if (waiting.size === 0 && timer) {

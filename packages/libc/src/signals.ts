@@ -1,3 +1,4 @@
+import { signal as S } from '@rootless-ts/constants';
 import { check, fn } from './library.js';
 
 // sigset_t is 1024 bits in glibc and musl alike (the kernel only looks at the first 64).
@@ -51,4 +52,35 @@ export function setSignalDisposition(signal: number, disposition: 'default' | 'i
   // SIG_ERR is -1.
   if (Number(previous) === -1) check(-1, 'signal');
   return Number(previous) === 1;
+}
+
+/** The signal group of the C headers also holds SIG_BLOCK, NSIG and the like: not signals. */
+const isSignalName = (name: string) => /^SIG[A-Z0-9]+$/.test(name);
+
+/**
+ * Each standard signal's name, from the C headers (not node:os, whose load costs a CLI 0.25 MiB):
+ * the first name the headers give a number, as Node names the signal that ended a child
+ * (SIGABRT, not its alias SIGIOT; SIGCHLD, not SIGCLD; SIGIO, not SIGPOLL).
+ */
+const names = new Map<number, NodeJS.Signals>();
+for (const name in S) {
+  const n = S[name as keyof typeof S];
+  if (isSignalName(name) && n >= 1 && n < S.SIGRTMIN && !names.has(n))
+    names.set(n, name as NodeJS.Signals);
+}
+
+/** The name of signal `n` (`SIGABRT` for 6); `SIG<n>` for one without a name (a real-time one). */
+export function signalName(n: number): NodeJS.Signals {
+  return names.get(n) ?? (`SIG${n}` as NodeJS.Signals);
+}
+
+/** The number of the signal `name` (an alias too, and signalName's `SIG<n>`); undefined if none. */
+export function signalNumber(name: string): number | undefined {
+  const numbered = /^SIG(\d+)$/.exec(name);
+  if (numbered) {
+    const n = Number(numbered[1]);
+    return n >= 1 && n < S.NSIG ? n : undefined;
+  }
+  if (!isSignalName(name) || !Object.hasOwn(S, name)) return undefined;
+  return S[name as keyof typeof S];
 }
