@@ -24,6 +24,7 @@ describe('spawn({ inProcess: true })', () => {
     expect(first.split(' ')[0]).toBe('1');
     expect(map.trim().split(/\s+/)).toHaveLength(3);
     expect(out.exit).toEqual({ code: 0, signal: null });
+    expect(out.failedKills).toEqual([]);
   });
 
   it('falls back to a launcher when Node does not run --single-threaded', async () => {
@@ -52,6 +53,8 @@ describe('spawn({ inProcess: true })', () => {
     // The child read pasta's readiness pipe and closed it: the program has its stdio and the
     // directory ls reads, nothing of pasta's.
     expect(fds.trim().split(/\s+/)).toEqual(['0', '1', '2', '3']);
+    // The holder is killed once: not again once reaped, when its pid may be another process's.
+    expect(out.failedKills).toEqual([]);
   });
 
   it("pasta failing (its host port taken) fails the spawn at 'network' with pasta's own reason, leaving nothing", async () => {
@@ -68,6 +71,7 @@ describe('spawn({ inProcess: true })', () => {
     expect(out.sidecarPid).toBe(out.preparedPid);
     expect(out.stdout.split('\n').some((l: string) => l.split('\t')[1] === '00000000')).toBe(true);
     expect(out.holderGone).toBe(true);
+    expect(out.failedKills).toEqual([]);
   });
 
   it('discards a prepared holder and its pasta that do not match the spawn, or when asked', async () => {
