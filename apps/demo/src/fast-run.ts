@@ -25,10 +25,8 @@ interface Table {
   readonly defaults: Record<string, string>;
 }
 
-let table: Table | undefined;
-
+/** The table as this parser reads it (built on each call: a run parses one command line). */
 function runTable(): Table {
-  if (table) return table;
   const byFlag: Table['byFlag'] = new Map();
   const defaults: Record<string, string> = {};
   for (const o of RUN_OPTIONS) {
@@ -39,8 +37,7 @@ function runTable(): Table {
     byFlag.set(`--${s.long}`, s);
     if (s.short !== undefined) byFlag.set(`-${s.short}`, s);
   }
-  table = { byFlag, defaults };
-  return table;
+  return { byFlag, defaults };
 }
 
 /**
